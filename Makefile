@@ -1,0 +1,50 @@
+# The two commands a newcomer runs: `make demo` and `make test`.
+# Everything they need is installed here, from PyPI and npm, into .venv and node_modules.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test setup messages lint format clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed to install the H5P player"; exit 1; }
+
+$(BIN)/.installed: pyproject.toml | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json | check-python
+	npm ci --no-audit --no-fund
+	touch $@
+
+messages: $(BIN)/.installed
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: $(BIN)/.installed node_modules/.installed messages
+
+demo: setup
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v 0
+	DJANGO_DEBUG=1 $(MANAGE) load_demo_data
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules static_collected db.sqlite3 media

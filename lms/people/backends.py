@@ -1,0 +1,31 @@
+"""Authentication with a NIP or an email address (or a staff username) plus password."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+
+class NipOrEmailBackend(ModelBackend):
+    """Learners type whatever they remember: their 18-digit NIP or their email."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        User = get_user_model()
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        login = username.strip().replace(" ", "") if username.strip().isdigit() else username
+        login = login.strip()
+        candidates = list(
+            User.objects.filter(
+                Q(username=login) | Q(profile__nip=login) | Q(email__iexact=login)
+            ).distinct()[:2]
+        )
+        if len(candidates) != 1:
+            # Unknown, or ambiguous: run the hasher anyway so timing does not reveal which.
+            User().set_password(password)
+            return None
+        user = candidates[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

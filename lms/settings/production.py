@@ -1,0 +1,35 @@
+"""Production: every secret from the environment, HTTPS-only cookies, hashed static files.
+
+`manage.py check --deploy` is clean with these settings; see README for the one warning
+that depends on the deployment (W008 when TLS terminates at a proxy and
+DJANGO_SECURE_SSL_REDIRECT=0).
+"""
+
+from .base import *
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+if not SECRET_KEY:
+    raise ConfigError(
+        "DJANGO_SECRET_KEY is not set. Production needs a long random secret, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ConfigError("DJANGO_SECRET_KEY is too short: use at least 50 random characters.")
+if not ALLOWED_HOSTS:
+    raise ConfigError("DJANGO_ALLOWED_HOSTS is empty: list the host names the site answers to.")
+
+STORAGES["staticfiles"] = {
+    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+}
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(env_str("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,1 @@
+"""Wagtail admin screens for importing learner rosters (CSV/XLSX)."""

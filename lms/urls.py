@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include(people_urls)),
+    path("xapi/", include("lms.records.urls")),
+    path("h5p/", include("content.urls")),
     path("kurikulum-saya/", core_views.my_curriculum, name="my-curriculum"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),

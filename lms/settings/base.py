@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "lms.core.middleware.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,6 +125,7 @@ STATICFILES_FINDERS = [
 ]
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
+    PROJECT_DIR / "static",
     ("vendor/h5p-standalone", NODE_MODULES_DIR / "h5p-standalone" / "dist"),
 ]
 STATIC_ROOT = BASE_DIR / "static_collected"

@@ -1,0 +1,3 @@
+"""URLs of the learning-record store (mounted at /xapi/)."""
+
+urlpatterns = []

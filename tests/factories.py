@@ -94,3 +94,61 @@ def national_admin() -> User:
     user = StaffUserFactory()
     services.role_assign(user=user, role="national_admin")
     return user
+
+
+# --- learner rosters for the bulk import (lms.people.importing) ---------------------------
+
+ROSTER_COLUMNS = ("nip", "nama", "email", "golongan", "jabatan", "unit_kerja", "nip_atasan")
+
+
+def roster_row(n: int, **values) -> dict:
+    """One valid roster row for the n-th learner; keyword arguments override columns."""
+    row = {
+        "nip": nip_for(n),
+        "nama": f"Pegawai Impor {n}",
+        "email": f"impor{n}@example.go.id",
+        "golongan": "III/a",
+        "jabatan": "Analis Kebijakan",
+        "unit_kerja": "",
+        "nip_atasan": "",
+    }
+    row.update(values)
+    return row
+
+
+def _roster_value(row: dict, column: str):
+    # Headers may be written "NIP" or "unit kerja"; the row's keys are the column names.
+    if column in row:
+        return row[column]
+    return row.get(column.strip().lower().replace(" ", "_"), "")
+
+
+def roster_csv(rows: list[dict], *, columns=None, delimiter: str = ",", bom: bool = False) -> bytes:
+    """A roster as CSV bytes, columns in the given order (default: the first row's keys)."""
+    import csv
+    import io
+
+    columns = list(columns or (rows[0].keys() if rows else ROSTER_COLUMNS))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_roster_value(row, column) for column in columns])
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
+
+
+def roster_xlsx(rows: list[dict], *, columns=None) -> bytes:
+    """A roster as XLSX bytes (first sheet), every cell written as text."""
+    import io
+
+    import openpyxl
+
+    columns = list(columns or (rows[0].keys() if rows else ROSTER_COLUMNS))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_roster_value(row, column) for column in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -14,8 +14,10 @@ class NipOrEmailBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if not username or password is None:
             return None
-        login = username.strip().replace(" ", "") if username.strip().isdigit() else username
-        login = login.strip()
+        login = username.strip()
+        # NIPs are often typed in groups ("19860926 201505 1 001").
+        if login.replace(" ", "").isdigit():
+            login = login.replace(" ", "")
         candidates = list(
             User.objects.filter(
                 Q(username=login) | Q(profile__nip=login) | Q(email__iexact=login)

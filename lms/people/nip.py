@@ -36,7 +36,8 @@ def parse_nip(value: str, *, employment_type: str = "pns") -> NipParts:
     nip = (value or "").strip().replace(" ", "")
     if not nip:
         raise ValidationError(_("NIP is required."), code="nip_required")
-    if not nip.isdigit():
+    # isdigit() alone accepts Arabic-Indic and other Unicode digits.
+    if not (nip.isascii() and nip.isdigit()):
         raise ValidationError(
             _("NIP may contain digits only (found “%(value)s”).") % {"value": value},
             code="nip_digits",

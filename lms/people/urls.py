@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from lms.people.forms import LoginForm
+from lms.people.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path(
@@ -14,7 +14,9 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "lupa-sandi/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm, success_url=reverse_lazy("password_reset_done")
+        ),
         name="password_reset",
     ),
     path(

@@ -1,6 +1,451 @@
 """Learning records: what each learner started, completed, scored and was credited.
 
-This app is the only writer of learner data (enrolments, progress, statements,
-completions, the yearly JP ledger, certificates). Its models arrive with the
-Learning records issue; the app exists now so that migrations and imports have a home.
+This app is the only writer of learner data. It stores:
+
+- ``Statement``: every xAPI statement a browser sent, once (the statement id is the key);
+- ``ActivityProgress``: one summary row per learner x activity (a lesson, an H5P package,
+  a quiz, and the course itself), updated monotonically;
+- ``CourseCompletion``: one row per learner x course, with the criteria in force and the
+  fields the national civil-service system (SIASN "riwayat kursus") asks for;
+- ``JpCredit``: the yearly JP ledger, one row per credit (or per part of a split credit);
+- ``Enrolment`` (+ ``EnrolmentChange`` history) and ``EnrolmentRule``;
+- ``Rollup``: exact, pre-aggregated counters per city x agency x course x year, sharded
+  by learner so that a busy city's counters are not one hot row.
+
+Content is referred to by stable keys only (a page's ``translation_key``, an activity's
+key), never by a revision, so edits to courses never rewrite a learner's history.
 """
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import LearningForm
+from lms.people.models import LearnerProfile
+
+# Rollup rows that are not about one course (e.g. "learners who reached 20 JP") use this key.
+NO_COURSE = uuid.UUID(int=0)
+# Every learner's counters land in one of this many rows per city x agency x course x year.
+ROLLUP_SHARDS = 8
+# Perlan 10/2018: the yearly minimum of competency development, and the e-learning cap.
+YEARLY_MINIMUM_JP = 20
+E_LEARNING_DAILY_CAP_JP = 3
+
+
+class ActivityKind(models.TextChoices):
+    COURSE = "course", _("Course")
+    LESSON = "lesson", _("Lesson")
+    H5P = "h5p", _("H5P activity")
+    QUIZ = "quiz", _("Quiz")
+
+
+class Statement(models.Model):
+    """One xAPI statement as the learner's browser sent it; never changed, never deleted
+    by the platform. The id is the client's UUID, so a retry is stored once."""
+
+    id = models.UUIDField(_("statement id"), primary_key=True)
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("learner"),
+    )
+    verb = models.CharField(_("verb"), max_length=255)
+    object_iri = models.CharField(_("activity IRI"), max_length=512)
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
+    activity_key = models.UUIDField(_("activity key"))
+    lesson_key = models.UUIDField(_("lesson key"), null=True, blank=True)
+    is_child = models.BooleanField(
+        _("sub-content"),
+        default=False,
+        help_text=_("A statement about a part of an H5P activity; kept, but it does not grade."),
+    )
+    score_percent = models.FloatField(_("score (%)"), null=True, blank=True)
+    success = models.BooleanField(_("success"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(
+        _("duration (seconds)"), null=True, blank=True, help_text=_("Time the statement reports.")
+    )
+    # SHA-256 of the statement as the client sent it (minus what the server sets) and the
+    # learner: a retry with the same id must carry exactly this content.
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    # Which request inserted the row; lets one INSERT ... ON CONFLICT DO NOTHING plus one
+    # SELECT tell new statements from retries without RETURNING.
+    batch_token = models.UUIDField(_("batch"), editable=False)
+    timestamp = models.DateTimeField(_("timestamp"))
+    stored_at = models.DateTimeField(_("stored at"))
+    payload = models.JSONField(_("statement"))
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        indexes = [
+            models.Index(fields=["learner", "stored_at"]),
+            models.Index(fields=["activity_key"]),
+        ]
+
+    def __str__(self):
+        return f"{self.id} {self.verb} {self.object_iri}"
+
+
+class ActivityProgress(models.Model):
+    """A learner's state in one activity: the course, a lesson, an H5P package or a quiz.
+
+    Only ever moves forward: progress is max(old, new), completed_at and passed_at are set
+    on the first crossing, the best score never drops (the last score is kept beside it).
+    On lesson and course rows, ``completed_at`` means "complete by the criteria", and
+    ``criteria`` is the copy of the criteria that were in force at that moment.
+    """
+
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="activity_progress",
+        verbose_name=_("learner"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
+    activity_key = models.UUIDField(_("activity key"))
+    lesson_key = models.UUIDField(_("lesson key"), null=True, blank=True)
+    course_key = models.UUIDField(_("course key"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    best_score = models.FloatField(_("best score (%)"), null=True, blank=True)
+    last_score = models.FloatField(_("last score (%)"), null=True, blank=True)
+    time_spent_seconds = models.PositiveIntegerField(
+        _("time spent (seconds)"), default=0, help_text=_("Sum of the durations reported.")
+    )
+    statement_count = models.PositiveIntegerField(_("statements"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    last_activity_at = models.DateTimeField(_("last activity at"))
+    viewed_at = models.DateTimeField(_("viewed at"), null=True, blank=True)
+    passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    criteria = models.JSONField(_("criteria at completion"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity progress")
+        verbose_name_plural = _("activity progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "activity_key"], name="records_progress_one_per_activity"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="records_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(progress=100),
+                name="records_progress_complete_is_100",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(best_score__isnull=True) | Q(best_score__gte=0, best_score__lte=100))
+                    & (Q(last_score__isnull=True) | Q(last_score__gte=0, last_score__lte=100))
+                ),
+                name="records_progress_scores_are_percent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "course_key"]),
+            models.Index(fields=["learner", "last_activity_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.kind} {self.activity_key} {self.progress}%"
+
+
+def certificate_number_new() -> str:
+    return f"ASN-{uuid.uuid4().hex[:12].upper()}"
+
+
+class CourseCompletion(models.Model):
+    """A completed course, frozen at the moment of completion.
+
+    Carries what SIASN "riwayat kursus" needs (course name, organiser, learning form, JP,
+    start and end date, year, certificate number) and the lesson criteria then in force,
+    so later edits to the course do not rewrite it.
+    """
+
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="course_completions",
+        verbose_name=_("learner"),
+    )
+    city = models.ForeignKey(
+        "people.City",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("city"),
+        help_text=_("The learner's city when the course was completed."),
+    )
+    course_key = models.UUIDField(_("course key"))
+    course_title = models.CharField(_("course name"), max_length=255)
+    organiser = models.CharField(_("organiser institution"), max_length=255)
+    learning_form = models.CharField(
+        _("learning form"), max_length=30, choices=LearningForm.choices
+    )
+    jp = models.PositiveSmallIntegerField(_("JP"))
+    started_on = models.DateField(_("start date"))
+    completed_on = models.DateField(_("end date"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    completed_at = models.DateTimeField(_("completed at"))
+    certificate_number = models.CharField(
+        _("certificate number"), max_length=40, unique=True, default=certificate_number_new
+    )
+    criteria = models.JSONField(_("criteria in force"))
+
+    class Meta:
+        ordering = ["-completed_at"]
+        verbose_name = _("course completion")
+        verbose_name_plural = _("course completions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course_key"], name="records_completion_once_per_course"
+            ),
+            models.CheckConstraint(condition=Q(jp__gte=1), name="records_completion_jp_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_title} — {self.learner_id} ({self.completed_on})"
+
+
+class JpCredit(models.Model):
+    """One row of a learner's JP ledger.
+
+    E-learning counts at most 3 JP per learner per day (Perlan 10/2018): a larger credit
+    is split into parts on consecutive days (``part`` of ``parts``), dated
+    ``credited_on``, while ``earned_on`` keeps the day it was earned; so the split is
+    visible and the yearly totals count each part in the year it lands in.
+    """
+
+    class Source(models.TextChoices):
+        COURSE_COMPLETION = "course", _("Course completion")
+        EVENT_ATTENDANCE = "event", _("Event attendance")
+
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="jp_credits",
+        verbose_name=_("learner"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    credited_on = models.DateField(_("credited on"))
+    earned_on = models.DateField(_("earned on"))
+    jp = models.PositiveSmallIntegerField(_("JP"))
+    learning_form = models.CharField(
+        _("learning form"), max_length=30, choices=LearningForm.choices
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source_key = models.CharField(
+        _("source key"), max_length=64, help_text=_("The course key or the event's key.")
+    )
+    title = models.CharField(_("title"), max_length=255)
+    part = models.PositiveSmallIntegerField(_("part"), default=1)
+    parts = models.PositiveSmallIntegerField(_("parts"), default=1)
+    completion = models.ForeignKey(
+        CourseCompletion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jp_credits",
+        verbose_name=_("course completion"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["credited_on", "pk"]
+        verbose_name = _("JP credit")
+        verbose_name_plural = _("JP credits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "source", "source_key", "part"],
+                name="records_jp_credit_once",
+            ),
+            models.CheckConstraint(condition=Q(jp__gte=1), name="records_jp_positive"),
+            models.CheckConstraint(
+                condition=Q(part__gte=1, part__lte=models.F("parts")),
+                name="records_jp_part_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "year"]),
+            models.Index(fields=["learner", "credited_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.credited_on} {self.jp} JP ({self.part}/{self.parts})"
+
+
+class EnrolmentRule(models.Model):
+    """Enrols every learner of a city (optionally only an agency subtree and/or a position
+    type) in a course, now and whenever such a learner is added later."""
+
+    city = models.ForeignKey(
+        "people.City",
+        on_delete=models.CASCADE,
+        related_name="enrolment_rules",
+        verbose_name=_("city"),
+    )
+    agency = models.ForeignKey(
+        "people.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolment_rules",
+        verbose_name=_("agency"),
+        help_text=_("Only people of this agency and the units below it; empty for everyone."),
+    )
+    jabatan_type = models.CharField(
+        _("position type"),
+        max_length=20,
+        blank=True,
+        choices=LearnerProfile.JabatanType.choices,
+        help_text=_("Only people with this position type; empty for every position."),
+    )
+    course_key = models.UUIDField(_("course key"))
+    course_title = models.CharField(_("course"), max_length=255)
+    is_mandatory = models.BooleanField(_("mandatory"), default=False)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment rule")
+        verbose_name_plural = _("enrolment rules")
+
+    def __str__(self):
+        return self.course_title
+
+
+class Enrolment(models.Model):
+    """A learner's place in a course. Withdrawing keeps the row (and the progress); the
+    history of changes is kept in EnrolmentChange."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-enrolled")
+        RULE = "rule", _("Enrolment rule")
+        ASSIGNMENT = "assignment", _("Assigned by the city admin")
+        ACTIVITY = "activity", _("Started the course")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("learner"),
+    )
+    course_key = models.UUIDField(_("course key"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    rule = models.ForeignKey(
+        EnrolmentRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("rule"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    is_mandatory = models.BooleanField(_("mandatory"), default=False)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course_key"], name="records_enrolment_once_per_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="withdrawn") | Q(withdrawn_at__isnull=True),
+                name="records_enrolment_withdrawn_at_only_when_withdrawn",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.course_key} ({self.status})"
+
+
+class EnrolmentChange(models.Model):
+    """History of an enrolment: every enrol, withdraw and re-enrol, with who did it."""
+
+    class Action(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ASSIGNED = "assigned", _("Made mandatory")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="changes", verbose_name=_("enrolment")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Enrolment.Source.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("enrolment change")
+        verbose_name_plural = _("enrolment changes")
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+class Rollup(models.Model):
+    """Exact counters the reports read instead of scanning records.
+
+    Keyed by city x agency x course x year x shard; ``agency_id`` 0 means "no agency" and
+    ``course_key`` NO_COURSE means "not about one course" (JP totals, the 20-JP minimum).
+    City and agency are plain integers, not foreign keys, so that incrementing a counter
+    never takes a lock on a city or agency row. A learner's changes always go to shard
+    ``learner_id % ROLLUP_SHARDS``; readers sum the shards. Rows change only when a
+    learner's state changes (first start, completion, JP credit, a better score).
+    """
+
+    city_id = models.BigIntegerField(_("city"))
+    agency_id = models.BigIntegerField(_("agency"), default=0)
+    course_key = models.UUIDField(_("course key"), default=NO_COURSE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    started = models.IntegerField(_("learners started"), default=0)
+    completed = models.IntegerField(_("learners completed"), default=0)
+    jp = models.IntegerField(_("JP credited"), default=0)
+    scored = models.IntegerField(_("scored activities"), default=0)
+    score_sum = models.FloatField(_("sum of best scores (%)"), default=0)
+    met_minimum = models.IntegerField(_("learners with 20 JP"), default=0)
+
+    class Meta:
+        verbose_name = _("rollup")
+        verbose_name_plural = _("rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city_id", "agency_id", "course_key", "year", "shard"],
+                name="records_rollup_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["course_key", "year"])]
+
+    def __str__(self):
+        return f"{self.city_id}/{self.agency_id}/{self.course_key}/{self.year}#{self.shard}"

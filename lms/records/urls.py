@@ -1,3 +1,17 @@
-"""URLs of the learning-record store (mounted at /xapi/)."""
+"""URLs of the learning-record store (mounted at /xapi/).
 
-urlpatterns = []
+``statements`` is the xAPI endpoint the browser posts to; the LRS issue completes it to
+the full standard. ``enrol`` and ``withdraw`` are the course page's buttons (POST).
+"""
+
+from django.urls import path
+
+from lms.records import views
+
+app_name = "records"
+
+urlpatterns = [
+    path("statements", views.statements, name="statements"),
+    path("enrol/<uuid:course_key>/", views.enrol, name="enrol"),
+    path("enrol/<uuid:course_key>/withdraw/", views.withdraw, name="withdraw"),
+]

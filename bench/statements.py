@@ -1,0 +1,428 @@
+#!/usr/bin/env python
+"""xAPI statement benchmark: POST /xapi/statements on gunicorn + PostgreSQL (127.0.0.1).
+
+    .venv/bin/python bench/statements.py [--workers 8] [--single-requests 6000]
+        [--batch-requests 300] [--time-limit 40] [--fresh] [--json out.json]
+
+It creates (or reuses) a PostgreSQL database, migrates it, builds a bench city with a
+curriculum, a course of five lessons (viewed / H5P score / quiz) and one learner per
+client thread with a logged-in session, starts gunicorn (lms.wsgi, production settings,
+sync workers, a free port on 127.0.0.1), and drives the endpoint with a bounded
+threads-based client (http.client, keep-alive; no extra dependency). Every request
+carries the session cookie, the CSRF header and X-Experience-API-Version: 1.0.3, like the
+browser. Scenarios:
+
+- ``baseline``: GET /healthz (one database query), the ceiling of this machine;
+- ``single``: one statement per request, 16 clients;
+- ``batch50``: batches of 50 statements, 8 clients;
+- ``mixed20``: 20 clients posting batches of 50 that mix the same verbs and activities
+  (the case that deadlocks an LRS with shared verb/activity rows), 10 % of statements
+  re-sent (retries must be acknowledged without change).
+
+It prints one table (requests, statements, errors, req/s, statements/s, p50/p95/p99 in
+ms) and, afterwards, checks in the database that every statement sent is stored once.
+gunicorn is always stopped at the end. Nothing here leaves 127.0.0.1.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from http_load import (  # noqa: E402 - the shared helpers of bench/http_load.py
+    HOST,
+    Result,
+    ensure_database,
+    free_port,
+    manage,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until_up,
+)
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+CSRF_SECRET = "b" * 32
+
+SETUP_SNIPPET = """
+import json, uuid
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from courses import services as cs
+from courses.models import CoursePage
+from lms.people import services as ps
+from lms.people.models import City, LearnerProfile
+
+LEARNERS = {learners}
+index = cs.curriculum_index_install(title="Kurikulum ASN Digital")
+city = City.objects.filter(slug="bench-kota").first() or ps.city_create(
+    name="Kota Bench", slug="bench-kota", bkpsdm_name="BKPSDM Kota Bench")
+curriculum = getattr(city, "curriculum_page", None) or cs.city_curriculum_create(
+    index=index, city=city, title="Kurikulum Kota Bench")
+course = CoursePage.objects.child_of(curriculum).filter(slug="bench-kursus").first()
+if course is None:
+    # The bench's activity keys are made up: build the lessons as if no app owned
+    # H5P packages or quizzes (only in this set-up process).
+    from courses import activities
+    activities.unregister_catalogue("h5p")
+    activities.unregister_catalogue("quiz")
+    course = cs.course_create(parent=curriculum, title="Kursus Bench", slug="bench-kursus",
+        summary="Kursus untuk benchmark.", jp_value=4, competency_area="digital_literacy",
+        estimated_duration=3600)
+    h5p_key, quiz_key = uuid.uuid4(), uuid.uuid4()
+    cs.lesson_create(course=course, title="Membaca 1", slug="baca-1",
+        body=[{{"type": "paragraph", "value": "<p>x</p>"}}])
+    cs.lesson_create(course=course, title="Membaca 2", slug="baca-2",
+        body=[{{"type": "paragraph", "value": "<p>x</p>"}}])
+    cs.lesson_create(course=course, title="Latihan", slug="latihan",
+        body=[{{"type": "h5p", "value": {{"key": str(h5p_key), "title": "H5P"}}}}],
+        completion_rule="h5p_score", completion_threshold=80)
+    cs.lesson_create(course=course, title="Kuis", slug="kuis",
+        body=[{{"type": "quiz", "value": {{"key": str(quiz_key), "title": "Kuis"}}}}],
+        completion_rule="quiz_passed")
+    cs.lesson_create(course=course, title="Membaca 3", slug="baca-3",
+        body=[{{"type": "paragraph", "value": "<p>x</p>"}}])
+lessons = []
+from courses.selectors import course_lessons
+for lesson in course_lessons(course).only("translation_key", "completion_rule", "body"):
+    lesson = type(lesson).objects.get(pk=lesson.pk)
+    lessons.append({{"key": str(lesson.translation_key), "rule": lesson.completion_rule,
+        "h5p": list(lesson.activity_keys("h5p")), "quiz": list(lesson.activity_keys("quiz"))}})
+sessions = []
+existing = list(LearnerProfile.objects.filter(city=city).select_related("user").order_by("pk"))
+for n in range(len(existing), LEARNERS):
+    nip = "19800101200501" + "1" + str(n + 1).zfill(3)
+    existing.append(ps.learner_create(city=city, nip=nip, full_name=f"Pegawai Bench {{n}}",
+        email=f"bench{{n}}@example.go.id"))
+for profile in existing[:LEARNERS]:
+    s = SessionStore()
+    s[SESSION_KEY] = str(profile.user.pk)
+    s[BACKEND_SESSION_KEY] = "lms.people.backends.NipOrEmailBackend"
+    s[HASH_SESSION_KEY] = profile.user.get_session_auth_hash()
+    s.create()
+    sessions.append({{"session": s.session_key, "learner": profile.pk}})
+print("SETUP=" + json.dumps({{"lessons": lessons, "sessions": sessions}}))
+"""
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def iri(kind: str, key: str) -> str:
+    return f"http://{HOST}/xapi/activities/{kind}/{key}"
+
+
+class StatementMaker:
+    """Statements a learner's browser would send: views, progress, H5P answers, quizzes."""
+
+    def __init__(self, lessons: list[dict], seed: int):
+        self.lessons = lessons
+        self.rng = random.Random(seed)
+        self.sent: list[dict] = []
+
+    def one(self) -> dict:
+        rng = self.rng
+        lesson = rng.choice(self.lessons)
+        parent = {"contextActivities": {"parent": [{"id": iri("lesson", lesson["key"])}]}}
+        roll = rng.random()
+        if lesson["h5p"] and roll < 0.6:
+            scaled = round(rng.random(), 2)
+            statement = {
+                "verb": {"id": ADL + rng.choice(["answered", "completed"])},
+                "object": {"id": iri("h5p", lesson["h5p"][0])},
+                "result": {
+                    "score": {"scaled": scaled, "raw": int(scaled * 10), "min": 0, "max": 10},
+                    "duration": "PT15S",
+                },
+                "context": parent,
+            }
+        elif lesson["quiz"] and roll < 0.6:
+            passed = rng.random() < 0.3
+            statement = {
+                "verb": {"id": ADL + ("passed" if passed else "failed")},
+                "object": {"id": iri("quiz", lesson["quiz"][0])},
+                "result": {"success": passed, "score": {"scaled": 0.8 if passed else 0.4}},
+                "context": parent,
+            }
+        else:
+            statement = {
+                "verb": {"id": ADL + rng.choice(["experienced", "progressed"])},
+                "object": {"id": iri("lesson", lesson["key"])},
+                "result": {
+                    "extensions": {
+                        "https://w3id.org/xapi/cmi5/result/extensions/progress": rng.randint(1, 100)
+                    },
+                    "duration": "PT30S",
+                },
+            }
+        statement["id"] = str(uuid.uuid4())
+        self.sent.append(statement)
+        return statement
+
+    def batch(self, size: int, resend: float = 0.0) -> list[dict]:
+        items = []
+        for _ in range(size):
+            if self.sent and self.rng.random() < resend:
+                items.append(self.rng.choice(self.sent))  # a retry of an earlier statement
+            else:
+                items.append(self.one())
+        return items
+
+
+@dataclass
+class Scenario:
+    label: str
+    clients: int
+    batch: int  # 0: GET /healthz, the server's baseline on this machine
+    requests: int
+    resend: float = 0.0
+
+
+@dataclass
+class Outcome:
+    result: Result
+    statements: int = 0
+    ids: set = field(default_factory=set)
+
+
+def drive(
+    port: int, scenario: Scenario, sessions: list[dict], lessons, time_limit: float
+) -> Outcome:
+    result = Result(scenario.label)
+    outcome = Outcome(result)
+    lock = threading.Lock()
+    issued = 0
+    deadline = time.monotonic() + time_limit
+
+    def worker(n: int):
+        nonlocal issued
+        session = sessions[n % len(sessions)]
+        maker = StatementMaker(lessons, seed=hash((scenario.label, n)))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Experience-API-Version": "1.0.3",
+            "X-CSRFToken": CSRF_SECRET,
+            "Cookie": f"sessionid={session['session']}; csrftoken={CSRF_SECRET}",
+        }
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            with lock:
+                if issued >= scenario.requests or time.monotonic() >= deadline:
+                    break
+                issued += 1
+            if scenario.batch == 0:
+                payload, count = [], 0
+            elif scenario.batch == 1:
+                payload = maker.one()
+                count = 1
+            else:
+                payload = maker.batch(scenario.batch, resend=scenario.resend)
+                count = len(payload)
+            body = json.dumps(payload)
+            started = time.perf_counter()
+            try:
+                if scenario.batch == 0:
+                    conn.request("GET", "/healthz")
+                else:
+                    conn.request("POST", "/xapi/statements", body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                ok = response.status == 200
+                problem = f"HTTP {response.status} {data[:120]!r}"
+            except (OSError, http.client.HTTPException) as exc:
+                ok, problem = False, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            took_ms = (time.perf_counter() - started) * 1000
+            with lock:
+                if ok:
+                    result.latencies_ms.append(took_ms)
+                    outcome.statements += count
+                    items = payload if isinstance(payload, list) else [payload]
+                    outcome.ids.update(item["id"] for item in items)
+                else:
+                    result.errors += 1
+                    if len(result.error_samples) < 3:
+                        result.error_samples.append(problem)
+        conn.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(n,), daemon=True) for n in range(scenario.clients)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=time_limit + 60)
+    result.elapsed_s = time.perf_counter() - started
+    return outcome
+
+
+def print_table(outcomes: list[Outcome], meta: dict) -> None:
+    header = (
+        f"{'scenario':<34} {'requests':>8} {'stmts':>7} {'errors':>6} {'req/s':>8} "
+        f"{'stmts/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    )
+    print()
+    print(
+        "POST /xapi/statements | gunicorn {workers} sync workers + PostgreSQL on 127.0.0.1 | "
+        "{cpus} CPUs | Django {django}, Python {python}".format(**meta)
+    )
+    print(header)
+    print("-" * len(header))
+    for o in outcomes:
+        r = o.result
+        rate = r.requests / r.elapsed_s if r.elapsed_s else 0.0
+        stmt_rate = o.statements / r.elapsed_s if r.elapsed_s else 0.0
+        print(
+            f"{r.label:<34} {r.requests:>8} {o.statements:>7} {r.errors:>6} {rate:>8.1f} "
+            f"{stmt_rate:>8.1f} {r.percentile(50):>7.1f} {r.percentile(95):>7.1f} "
+            f"{r.percentile(99):>7.1f}"
+        )
+        if r.error_samples:
+            print(f"{'':<34} errors, e.g.: {'; '.join(r.error_samples)}")
+
+
+def verify(env: dict, ids: set) -> str:
+    """Every statement acknowledged is stored, and stored once."""
+    path = Path(tempfile.mkdtemp(prefix="asn-bench-ids-")) / "ids.json"
+    path.write_text(json.dumps(sorted(ids)))
+    snippet = (
+        "import json; from lms.records.models import Statement; "
+        f"ids = json.load(open({str(path)!r})); "
+        "found = sum(Statement.objects.filter(pk__in=ids[i:i+5000]).count() "
+        "for i in range(0, len(ids), 5000)); "
+        "print(f'VERIFY sent={len(ids)} stored={found}')"
+    )
+    return manage(env, "shell", "-c", snippet, capture=True).strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=8, help="gunicorn sync workers")
+    parser.add_argument("--single-requests", type=int, default=6000, help="max 20000")
+    parser.add_argument("--batch-requests", type=int, default=300, help="max 2000")
+    parser.add_argument("--time-limit", type=float, default=40.0, help="seconds (max 120)")
+    parser.add_argument("--database", default="asn_bench_statements")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL without a database name (127.0.0.1 only)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    # Bounded by design: a benchmark must never turn into an open-ended load test.
+    args.single_requests = max(1, min(args.single_requests, 20000))
+    args.batch_requests = max(1, min(args.batch_requests, 2000))
+    args.time_limit = max(1.0, min(args.time_limit, 120.0))
+    scenarios = [
+        Scenario("baseline: GET /healthz, 16 clients", 16, 0, args.single_requests),
+        Scenario("single statement, 16 clients", 16, 1, args.single_requests),
+        Scenario("batch of 50, 8 clients", 8, 50, args.batch_requests),
+        Scenario("batch of 50 mixed+10% retries, 20 cl.", 20, 50, args.batch_requests, 0.1),
+    ]
+    learners = max(s.clients for s in scenarios)
+
+    ensure_database(args.postgres, args.database, args.fresh)
+    workdir = Path(tempfile.mkdtemp(prefix="asn-bench-stmts-"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "AWS_")) and key != "DATABASE_URL"
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        DATABASE_URL=f"{args.postgres}/{args.database}",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_MEDIA_ROOT=str(workdir / "media"),
+        DJANGO_LOG_LEVEL="WARNING",
+        WAGTAILADMIN_BASE_URL=f"http://{HOST}",
+    )
+    log("migrate")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    log("collectstatic")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    log(f"setting up the bench course and {learners} learners")
+    output = manage(env, "shell", "-c", SETUP_SNIPPET.format(learners=learners), capture=True)
+    line = next(line for line in output.splitlines() if line.startswith("SETUP="))
+    setup = json.loads(line[len("SETUP=") :])
+
+    port = free_port()
+    log_path = workdir / "gunicorn.log"
+    gunicorn = None
+    previous_handler = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    outcomes: list[Outcome] = []
+    try:
+        log(f"starting gunicorn on {HOST}:{port} with {args.workers} workers")
+        gunicorn = start_gunicorn(env, port, args.workers, log_path)
+        wait_until_up(port, gunicorn, log_path)
+        warm = Scenario("warm-up", 4, 1, 200)
+        drive(port, warm, setup["sessions"], setup["lessons"], 20)
+        for scenario in scenarios:
+            log(f"{scenario.label}: up to {scenario.requests} requests")
+            outcomes.append(
+                drive(port, scenario, setup["sessions"], setup["lessons"], args.time_limit)
+            )
+    finally:
+        stop_gunicorn(gunicorn)
+        signal.signal(signal.SIGTERM, previous_handler)
+    import django
+
+    meta = {
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "django": django.get_version(),
+        "python": sys.version.split()[0],
+    }
+    print_table(outcomes, meta)
+    all_ids = set().union(*(o.ids for o in outcomes))
+    print(verify(env, all_ids))
+    if gunicorn is not None and log_path.exists():
+        server_errors = [line for line in log_path.read_text().splitlines() if "Error" in line][:5]
+        if server_errors:
+            print("gunicorn log, first errors:", *server_errors, sep="\n  ")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "meta": meta,
+                    "scenarios": [
+                        {
+                            "scenario": o.result.label,
+                            "requests": o.result.requests,
+                            "statements": o.statements,
+                            "errors": o.result.errors,
+                            "req_per_s": o.result.requests / o.result.elapsed_s,
+                            "statements_per_s": o.statements / o.result.elapsed_s,
+                            "p50_ms": o.result.percentile(50),
+                            "p95_ms": o.result.percentile(95),
+                            "p99_ms": o.result.percentile(99),
+                        }
+                        for o in outcomes
+                    ],
+                },
+                indent=2,
+            )
+        )
+    return 1 if any(o.result.errors for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,524 @@
+"""Reads over learning records, and the course lookups the recording path needs.
+
+Who may see whose records is decided by lms.people.permissions; the selectors that take
+a ``viewer`` apply it, the ones that take a ``learner`` assume the caller already did.
+
+Course lookups live here (not in courses.selectors) because the write path needs the
+course, its lessons' criteria and the learner's right of access in exactly two queries:
+``content_for_lessons`` reads courses models directly, with the access rule ("the
+learner's own city's courses, or national courses the city adopted") inside the query.
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+
+from courses.activities import ActivityKind as ContentKind
+from courses.models import (
+    CityCurriculumPage,
+    CompletionCriteria,
+    CoursePage,
+    CurriculumEntry,
+    LessonPage,
+)
+from courses.selectors import LessonProgress
+from lms.people import permissions
+from lms.people.models import City, LearnerProfile
+from lms.records.models import (
+    YEARLY_MINIMUM_JP,
+    ActivityKind,
+    ActivityProgress,
+    CourseCompletion,
+    Enrolment,
+    JpCredit,
+    Rollup,
+)
+
+# --- course structure for the write path --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    key: uuid.UUID
+    course_key: uuid.UUID
+    title: str
+    criteria: CompletionCriteria
+    h5p_keys: frozenset[uuid.UUID]
+    quiz_keys: frozenset[uuid.UUID]
+
+    @property
+    def criteria_keys(self) -> tuple[uuid.UUID, ...]:
+        return tuple(uuid.UUID(key) for key in self.criteria.activity_keys)
+
+    def criteria_snapshot(self) -> dict:
+        return {
+            "lesson_key": str(self.key),
+            "title": self.title,
+            "rule": self.criteria.rule,
+            "threshold": self.criteria.threshold,
+            "is_required": self.criteria.is_required,
+            "activity_keys": list(self.criteria.activity_keys),
+        }
+
+
+@dataclass
+class CourseInfo:
+    key: uuid.UUID
+    pk: int
+    title: str
+    jp: int
+    learning_form: str
+    organiser: str
+    accessible: bool
+    lessons: list[LessonInfo] = field(default_factory=list)
+
+    @property
+    def required_lessons(self) -> list[LessonInfo]:
+        return [lesson for lesson in self.lessons if lesson.criteria.is_required]
+
+
+def _activity_uuids(lesson: LessonPage, kind: str) -> frozenset[uuid.UUID]:
+    keys = set()
+    for key in lesson.activity_keys(kind):
+        try:
+            keys.add(uuid.UUID(str(key)))
+        except ValueError:
+            continue
+    return frozenset(keys)
+
+
+def _courses_query(city_id: int | None):
+    steplen = CoursePage.steplen
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - steplen)
+    owner = CityCurriculumPage.objects.filter(path=parent_path)
+    qs = CoursePage.objects.live().select_related("provider")
+    qs = qs.annotate(owner_bkpsdm=Subquery(owner.values("city__bkpsdm_name")[:1]))
+    if city_id is None:
+        return qs.annotate(is_own=Value(False), is_adopted=Value(False))
+    return qs.annotate(
+        is_own=Exists(owner.filter(city_id=city_id, live=True)),
+        is_adopted=Exists(
+            CurriculumEntry.objects.filter(
+                page__city_id=city_id, page__live=True, course_id=OuterRef("pk")
+            )
+        ),
+    )
+
+
+def _course_infos(courses: Iterable[CoursePage]) -> dict[uuid.UUID, CourseInfo]:
+    courses = list(courses)
+    infos = {}
+    if not courses:
+        return infos
+    for course in courses:
+        organiser = (
+            course.provider.name
+            if course.provider
+            else (course.owner_bkpsdm or str(settings.WAGTAIL_SITE_NAME))
+        )
+        infos[course.translation_key] = CourseInfo(
+            key=course.translation_key,
+            pk=course.pk,
+            title=course.title,
+            jp=course.jp_value,
+            learning_form=course.learning_form,
+            organiser=organiser,
+            accessible=bool(course.is_own or course.is_adopted),
+        )
+    by_path = {course.path: infos[course.translation_key] for course in courses}
+    condition = reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses))
+    lessons = (
+        LessonPage.objects.live()
+        .filter(condition)
+        .only(
+            "path",
+            "translation_key",
+            "title",
+            "completion_rule",
+            "completion_threshold",
+            "is_required",
+            "body",
+        )
+        .order_by("path")
+    )
+    for lesson in lessons:
+        course = by_path.get(lesson.path[: -LessonPage.steplen])
+        if course is None:
+            continue
+        course.lessons.append(
+            LessonInfo(
+                key=lesson.translation_key,
+                course_key=course.key,
+                title=lesson.title,
+                criteria=lesson.completion_criteria(course_key=course.key),
+                h5p_keys=_activity_uuids(lesson, ContentKind.H5P),
+                quiz_keys=_activity_uuids(lesson, ContentKind.QUIZ),
+            )
+        )
+    return infos
+
+
+def content_for_lessons(
+    *, lesson_keys: Iterable[uuid.UUID], city_id: int | None
+) -> dict[uuid.UUID, CourseInfo]:
+    """The live courses containing these live lessons, with every live lesson's criteria
+    and whether a learner of ``city_id`` may record in them. Two queries."""
+    lesson_keys = list(set(lesson_keys))
+    if not lesson_keys:
+        return {}
+    parent_paths = (
+        LessonPage.objects.live()
+        .filter(translation_key__in=lesson_keys)
+        .annotate(parent_path=Substr("path", 1, Length("path") - LessonPage.steplen))
+        .values("parent_path")
+    )
+    return _course_infos(_courses_query(city_id).filter(path__in=parent_paths))
+
+
+# The write path asks for the same few lessons thousands of times a minute; each process
+# keeps the answer briefly. Publishing or unpublishing any page clears this process's copy
+# at once (apps.py); other processes follow within CONTENT_CACHE_SECONDS. A criteria
+# change is applied to earlier results by recompute_completions anyway.
+CONTENT_CACHE_SECONDS = 5.0
+_CONTENT_CACHE_MAX = 2048
+_content_cache: dict[tuple, tuple[float, dict]] = {}
+
+
+def content_cache_clear(**_kwargs) -> None:
+    _content_cache.clear()
+
+
+def content_for_lessons_cached(
+    *, lesson_keys: Iterable[uuid.UUID], city_id: int | None
+) -> dict[uuid.UUID, CourseInfo]:
+    """content_for_lessons, remembered for a few seconds in this process."""
+    import time
+
+    key = (city_id, tuple(sorted(set(lesson_keys), key=str)))
+    now = time.monotonic()
+    hit = _content_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = content_for_lessons(lesson_keys=key[1], city_id=city_id)
+    if len(_content_cache) >= _CONTENT_CACHE_MAX:
+        _content_cache.clear()
+    _content_cache[key] = (now + CONTENT_CACHE_SECONDS, value)
+    return value
+
+
+def content_for_courses(
+    *, course_keys: Iterable[uuid.UUID], city_id: int | None = None
+) -> dict[uuid.UUID, CourseInfo]:
+    """Like content_for_lessons, for whole courses (recomputation, enrolment)."""
+    course_keys = list(set(course_keys))
+    if not course_keys:
+        return {}
+    return _course_infos(_courses_query(city_id).filter(translation_key__in=course_keys))
+
+
+def course_accessible_to(*, course: CoursePage, city_id: int) -> bool:
+    """Whether learners of a city may study this course (own course or adopted)."""
+    return (
+        _courses_query(city_id)
+        .filter(pk=course.pk)
+        .filter(Q(is_own=True) | Q(is_adopted=True))
+        .exists()
+    )
+
+
+# --- learner-facing reads -----------------------------------------------------------------
+
+
+def learner_of(user) -> LearnerProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        LearnerProfile.objects.select_related("city")
+        .filter(user_id=user.pk, is_active=True)
+        .first()
+    )
+
+
+def local_date(city_timezone: str, moment: datetime.datetime | None = None) -> datetime.date:
+    """The learner's day: the date in their city's time zone."""
+    return timezone.localtime(moment or timezone.now(), ZoneInfo(city_timezone)).date()
+
+
+def _lesson_state(row: ActivityProgress) -> LessonProgress:
+    return LessonProgress(
+        started=True,
+        completed=row.completed_at is not None,
+        score_percent=round(row.best_score) if row.best_score is not None else None,
+    )
+
+
+def lesson_progress(user, lesson_keys: Sequence[uuid.UUID]) -> dict[uuid.UUID, LessonProgress]:
+    """A learner's state in the given lessons, keyed by translation_key; one query.
+
+    Only lessons the learner started appear. This is what
+    courses.selectors.lesson_progress_for_user delegates to.
+    """
+    if not getattr(user, "is_authenticated", False) or not lesson_keys:
+        return {}
+    rows = ActivityProgress.objects.filter(
+        learner__user_id=user.pk,
+        kind=ActivityKind.LESSON,
+        activity_key__in=list(lesson_keys),
+    ).only("activity_key", "completed_at", "best_score")
+    return {row.activity_key: _lesson_state(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course_key: uuid.UUID
+    started_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    percent: int
+    lessons: dict[uuid.UUID, LessonProgress]
+    completion: CourseCompletion | None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+def course_progress(*, learner: LearnerProfile, course_key: uuid.UUID) -> CourseProgress:
+    """A learner's progress in a course: the course row, its lesson rows, the completion."""
+    rows = list(
+        ActivityProgress.objects.filter(
+            learner=learner,
+            course_key=course_key,
+            kind__in=[ActivityKind.COURSE, ActivityKind.LESSON],
+        )
+    )
+    course_row = next((r for r in rows if r.kind == ActivityKind.COURSE), None)
+    completion = CourseCompletion.objects.filter(learner=learner, course_key=course_key).first()
+    return CourseProgress(
+        course_key=course_key,
+        started_at=course_row.started_at if course_row else None,
+        completed_at=course_row.completed_at if course_row else None,
+        percent=course_row.progress if course_row else 0,
+        lessons={r.activity_key: _lesson_state(r) for r in rows if r.kind == ActivityKind.LESSON},
+        completion=completion,
+    )
+
+
+@dataclass(frozen=True)
+class ContinueItem:
+    course_key: uuid.UUID
+    lesson_key: uuid.UUID
+    lesson: LessonPage | None
+    last_activity_at: datetime.datetime
+
+
+def continue_where_left_off(*, learner: LearnerProfile, limit: int = 3) -> list[ContinueItem]:
+    """The lessons a learner touched last, in courses they have not completed (two queries)."""
+    completed_courses = ActivityProgress.objects.filter(
+        learner=learner, kind=ActivityKind.COURSE, completed_at__isnull=False
+    ).values("activity_key")
+    rows = list(
+        ActivityProgress.objects.filter(learner=learner, kind=ActivityKind.LESSON)
+        .exclude(course_key__in=completed_courses)
+        .order_by("-last_activity_at")
+        .values("course_key", "activity_key", "last_activity_at")[: limit * 4]
+    )
+    seen, picked = set(), []
+    for row in rows:
+        if row["course_key"] in seen:
+            continue
+        seen.add(row["course_key"])
+        picked.append(row)
+        if len(picked) == limit:
+            break
+    pages = {
+        page.translation_key: page
+        for page in LessonPage.objects.live()
+        .filter(translation_key__in=[r["activity_key"] for r in picked])
+        .defer("body")
+    }
+    return [
+        ContinueItem(
+            course_key=r["course_key"],
+            lesson_key=r["activity_key"],
+            lesson=pages.get(r["activity_key"]),
+            last_activity_at=r["last_activity_at"],
+        )
+        for r in picked
+    ]
+
+
+@dataclass(frozen=True)
+class YearlyJp:
+    year: int
+    total: int
+    minimum: int
+    credits: list[JpCredit]
+
+    @property
+    def met(self) -> bool:
+        return self.total >= self.minimum
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.minimum - self.total)
+
+
+def yearly_jp(*, learner: LearnerProfile, year: int) -> YearlyJp:
+    """A learner's JP ledger for a year (split parts shown as they are), against 20 JP."""
+    credits = list(
+        JpCredit.objects.filter(learner=learner, year=year).order_by("credited_on", "pk")
+    )
+    return YearlyJp(
+        year=year,
+        total=sum(c.jp for c in credits),
+        minimum=YEARLY_MINIMUM_JP,
+        credits=credits,
+    )
+
+
+def e_learning_jp_by_day(
+    *, learner: LearnerProfile, since: datetime.date
+) -> dict[datetime.date, int]:
+    rows = (
+        JpCredit.objects.filter(learner=learner, credited_on__gte=since, learning_form="e_learning")
+        .values("credited_on")
+        .annotate(total=Sum("jp"))
+    )
+    return {row["credited_on"]: row["total"] for row in rows}
+
+
+# --- supervisors' and admins' reads -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    profile: LearnerProfile
+    courses_started: int
+    courses_completed: int
+    jp_this_year: int
+
+    @property
+    def met_minimum(self) -> bool:
+        return self.jp_this_year >= YEARLY_MINIMUM_JP
+
+
+def team_progress(*, viewer, supervisor: LearnerProfile, year: int) -> list[TeamMember]:
+    """A supervisor's staff (direct and indirect) with their course counts and JP; three
+    queries. Only people the viewer may see (lms.people.permissions) appear."""
+    from lms.people.selectors import staff_of
+
+    staff = list(
+        staff_of(supervisor=supervisor).filter(
+            pk__in=permissions.visible_profiles(viewer).values("pk")
+        )
+    )
+    ids = [p.pk for p in staff]
+    started, completed = defaultdict(int), defaultdict(int)
+    for row in ActivityProgress.objects.filter(learner_id__in=ids, kind=ActivityKind.COURSE).values(
+        "learner_id", "completed_at"
+    ):
+        started[row["learner_id"]] += 1
+        if row["completed_at"] is not None:
+            completed[row["learner_id"]] += 1
+    jp = dict(
+        JpCredit.objects.filter(learner_id__in=ids, year=year)
+        .values("learner_id")
+        .annotate(total=Sum("jp"))
+        .values_list("learner_id", "total")
+    )
+    return [
+        TeamMember(
+            profile=p,
+            courses_started=started[p.pk],
+            courses_completed=completed[p.pk],
+            jp_this_year=jp.get(p.pk, 0),
+        )
+        for p in staff
+    ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    started: int = 0
+    completed: int = 0
+    jp: int = 0
+    scored: int = 0
+    score_sum: float = 0.0
+    met_minimum: int = 0
+
+    @property
+    def average_best_score(self) -> float | None:
+        return round(self.score_sum / self.scored, 1) if self.scored else None
+
+
+_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "met_minimum")
+
+
+def may_see_city_counts(viewer, city: City | int) -> bool:
+    """National admins, and the city's own admins and trainers (aggregates only)."""
+    roles = permissions.roles_of(viewer)
+    city_id = city if isinstance(city, int) else city.pk
+    return roles.national or city_id in roles.admin_city_ids | roles.trainer_city_ids
+
+
+def city_counts(
+    *,
+    viewer,
+    city: City,
+    year: int | None = None,
+    course_key: uuid.UUID | None = None,
+    agency=None,
+) -> Counts | None:
+    """A city's counters from the rollup rows (never from raw records); one query.
+
+    ``None`` when the viewer may not see the city. Without a course key, "started" and
+    "completed" count learner x course pairs; JP and the 20-JP minimum are per year.
+    """
+    if not may_see_city_counts(viewer, city):
+        return None
+    rows = Rollup.objects.filter(city_id=city.pk)
+    if year is not None:
+        rows = rows.filter(year=year)
+    if course_key is not None:
+        rows = rows.filter(course_key=course_key)
+    if agency is not None:
+        from lms.people.selectors import agency_subtree
+
+        rows = rows.filter(agency_id__in=agency_subtree(agency=agency).values("pk"))
+    totals = rows.aggregate(**{name: Sum(name) for name in _COUNTERS})
+    return Counts(**{name: totals[name] or 0 for name in _COUNTERS})
+
+
+def course_counts_by_city(*, course_key: uuid.UUID, year: int | None = None) -> dict[int, Counts]:
+    """Per-city counters of one course (for national comparisons); one query."""
+    rows = Rollup.objects.filter(course_key=course_key)
+    if year is not None:
+        rows = rows.filter(year=year)
+    result = {}
+    for row in rows.values("city_id").annotate(**{f"t_{n}": Sum(n) for n in _COUNTERS}):
+        result[row["city_id"]] = Counts(**{n: row[f"t_{n}"] or 0 for n in _COUNTERS})
+    return result
+
+
+def enrolments_of(*, learner: LearnerProfile, active_only: bool = True):
+    qs = Enrolment.objects.filter(learner=learner)
+    if active_only:
+        qs = qs.filter(status=Enrolment.Status.ACTIVE)
+    return qs.order_by(F("due_date").asc(nulls_last=True), "enrolled_at")
+
+
+def enrolment_for(*, user, course_key: uuid.UUID) -> Enrolment | None:
+    """The learner's enrolment in one course (active or withdrawn), for the course page."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Enrolment.objects.filter(learner__user_id=user.pk, course_key=course_key).first()

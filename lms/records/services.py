@@ -1,0 +1,984 @@
+"""Writes of learning records: statements, progress, completions, the JP ledger, rollups
+and enrolments. Nothing else in the project writes learner data.
+
+Correctness under retries and concurrency rests on four rules:
+
+1. Every writer of a learner's records first takes that learner's lock (SELECT ... FOR
+   NO KEY UPDATE on the profile row; on SQLite the first write takes the database lock).
+   So two requests of one learner never interleave, and values computed in Python from
+   rows read under the lock (max(old, new), "first crossing", the 3-JP split) are exact.
+   NO KEY UPDATE, not UPDATE, so rows that merely reference the profile are not blocked.
+2. Statements are inserted with ON CONFLICT DO NOTHING in id order, then read back: rows
+   carrying this request's batch token are new; any other row must hold the same
+   content (acknowledged, nothing changes) or the whole request is refused (409).
+3. Shared rows (the rollup counters) are written last, in one statement, in a fixed
+   order, and only when a learner's state changed; learner rows come before them. A
+   fixed order of locks (learner, learner's rows, shared rows in key order) cannot
+   deadlock.
+4. Side effects (notifications) run after commit.
+"""
+
+import datetime
+import logging
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import CompletionRule, CoursePage, LearningForm
+from lms.people import permissions
+from lms.people.models import Agency, City, LearnerProfile
+from lms.records import selectors
+from lms.records.models import (
+    E_LEARNING_DAILY_CAP_JP,
+    NO_COURSE,
+    ROLLUP_SHARDS,
+    YEARLY_MINIMUM_JP,
+    ActivityKind,
+    ActivityProgress,
+    CourseCompletion,
+    Enrolment,
+    EnrolmentChange,
+    EnrolmentRule,
+    JpCredit,
+    Rollup,
+    Statement,
+)
+from lms.records.selectors import CourseInfo, LessonInfo, local_date
+from lms.records.xapi import VERB_COMPLETED, VERB_PASSED, ParsedStatement, StatementError
+
+logger = logging.getLogger(__name__)
+
+
+class AccessDenied(Exception):
+    """The user may not record this (403)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class StatementConflict(Exception):
+    """A statement id already stored with different content (409)."""
+
+    def __init__(self, statement_id: uuid.UUID):
+        self.statement_id = statement_id
+        self.message = _(
+            "A different statement with the id %(id)s was already stored. Statement ids "
+            "must be unique: generate a new UUID for a new statement."
+        ) % {"id": statement_id}
+        super().__init__(self.message)
+
+
+@dataclass
+class RecordResult:
+    ids: list[uuid.UUID]
+    stored: int = 0
+    duplicates: int = 0
+    completed_courses: list[uuid.UUID] = field(default_factory=list)
+
+
+def _uses_row_locks() -> bool:
+    return connection.features.has_select_for_update
+
+
+def _learner(*, user=None, learner_id: int | None = None, lock: bool) -> LearnerProfile | None:
+    qs = LearnerProfile.objects.select_related("city").filter(is_active=True)
+    qs = qs.filter(user_id=user.pk) if user is not None else qs.filter(pk=learner_id)
+    if lock and _uses_row_locks():
+        qs = qs.select_for_update(no_key=True, of=("self",))
+    return qs.first()
+
+
+# --- the engine: applies statements and criteria to a learner's rows in memory ------------
+
+
+class _Recorder:
+    """One learner's rows, changed in memory under the learner's lock, then written in a
+    fixed number of queries (flush)."""
+
+    def __init__(self, *, profile: LearnerProfile, courses: dict[uuid.UUID, CourseInfo]):
+        self.profile = profile
+        self.now = timezone.now()
+        self.today = local_date(profile.city.timezone, self.now)
+        self.courses = courses
+        self.lessons: dict[uuid.UUID, LessonInfo] = {
+            lesson.key: lesson for course in courses.values() for lesson in course.lessons
+        }
+        self.rows: dict[uuid.UUID, ActivityProgress] = {}
+        self.dirty: set[uuid.UUID] = set()
+        self.rollup: dict[tuple[uuid.UUID, int], Counter] = defaultdict(Counter)
+        self.started_courses: list[uuid.UUID] = []
+        self.completions: list[CourseCompletion] = []
+
+    def load(self, extra_keys: set[uuid.UUID] = frozenset()) -> None:
+        """The learner's rows of these courses (and shared activities): one query."""
+        from django.db.models import Q
+
+        keys = set(extra_keys)
+        for lesson in self.lessons.values():
+            keys |= lesson.h5p_keys | lesson.quiz_keys
+        condition = Q(course_key__in=list(self.courses)) | Q(activity_key__in=list(keys))
+        for row in ActivityProgress.objects.filter(learner=self.profile).filter(condition):
+            self.rows[row.activity_key] = row
+
+    def _row(self, *, kind: str, key: uuid.UUID, lesson_key, course_key) -> ActivityProgress:
+        row = self.rows.get(key)
+        if row is None:
+            row = ActivityProgress(
+                learner=self.profile,
+                kind=kind,
+                activity_key=key,
+                lesson_key=lesson_key,
+                course_key=course_key,
+                started_at=self.now,
+                last_activity_at=self.now,
+            )
+            self.rows[key] = row
+            if kind == ActivityKind.COURSE:
+                self.rollup[(course_key, self.today.year)]["started"] += 1
+                self.started_courses.append(course_key)
+        self.dirty.add(key)
+        return row
+
+    def apply(self, statement: ParsedStatement) -> None:
+        if statement.is_child:
+            # Parts of an H5P activity are kept as statements; the parent's own result
+            # statement is the one that grades.
+            return
+        lesson = self.lessons[statement.lesson_key]
+        course_key = lesson.course_key
+        course_row = self._row(
+            kind=ActivityKind.COURSE, key=course_key, lesson_key=None, course_key=course_key
+        )
+        lesson_row = self._row(
+            kind=ActivityKind.LESSON, key=lesson.key, lesson_key=lesson.key, course_key=course_key
+        )
+        course_row.last_activity_at = lesson_row.last_activity_at = self.now
+        seconds = statement.duration_seconds or 0
+        course_row.time_spent_seconds += seconds
+        if statement.kind == ActivityKind.LESSON:
+            row = lesson_row
+            row.viewed_at = row.viewed_at or self.now
+            if statement.progress is not None and row.completed_at is None:
+                # 100 on a lesson row means "complete by its criteria", decided below.
+                row.progress = max(row.progress, min(statement.progress, 99))
+        else:
+            row = self._row(
+                kind=statement.kind,
+                key=statement.activity_key,
+                lesson_key=lesson.key,
+                course_key=course_key,
+            )
+            row.last_activity_at = self.now
+            lesson_row.time_spent_seconds += seconds
+            if statement.progress is not None:
+                row.progress = max(row.progress, statement.progress)
+            if statement.score_percent is not None:
+                self._score(row, statement.score_percent, course_key)
+            passed = statement.verb == VERB_PASSED or statement.success is True
+            if passed and row.passed_at is None:
+                row.passed_at = self.now
+            if passed or statement.verb == VERB_COMPLETED or statement.completion is True:
+                row.progress = 100
+            if row.progress == 100 and row.completed_at is None:
+                row.completed_at = self.now
+        row.time_spent_seconds += seconds
+        row.statement_count += 1
+
+    def _score(self, row: ActivityProgress, score: float, course_key: uuid.UUID) -> None:
+        row.last_score = score
+        if row.best_score is None or score > row.best_score:
+            counters = self.rollup[(course_key, self.today.year)]
+            if row.best_score is None:
+                counters["scored"] += 1
+            counters["score_sum"] += score - (row.best_score or 0)
+            row.best_score = score
+
+    def evaluate(self, course_keys) -> None:
+        for course_key in course_keys:
+            course = self.courses.get(course_key)
+            if course is None:
+                continue
+            for lesson in course.lessons:
+                self._evaluate_lesson(lesson)
+            self._evaluate_course(course)
+
+    def _evaluate_lesson(self, lesson: LessonInfo) -> None:
+        row = self.rows.get(lesson.key)
+        keys = lesson.criteria_keys
+        rule = lesson.criteria.rule
+        if rule == CompletionRule.VIEWED:
+            oks = [row is not None and row.viewed_at is not None]
+        else:
+            oks = []
+            for key in keys:
+                activity = self.rows.get(key)
+                if activity is None:
+                    oks.append(False)
+                elif rule == CompletionRule.H5P_SCORE:
+                    threshold = lesson.criteria.threshold or 100
+                    oks.append(activity.best_score is not None and activity.best_score >= threshold)
+                else:
+                    oks.append(activity.passed_at is not None)
+        satisfied = bool(oks) and all(oks)
+        if row is None:
+            if not any(self.rows.get(key) for key in keys):
+                return
+            row = self._row(
+                kind=ActivityKind.LESSON,
+                key=lesson.key,
+                lesson_key=lesson.key,
+                course_key=lesson.course_key,
+            )
+        before = (row.progress, row.best_score, row.completed_at)
+        scores = [
+            self.rows[key].best_score
+            for key in keys
+            if key in self.rows and self.rows[key].best_score is not None
+        ]
+        if scores:
+            mean = round(sum(scores) / len(keys), 2)
+            if row.best_score is None or mean > row.best_score:
+                row.best_score = mean
+        if row.completed_at is None:
+            if satisfied:
+                row.progress = 100
+                row.completed_at = self.now
+                row.criteria = lesson.criteria_snapshot()
+            elif oks:
+                row.progress = max(row.progress, 99 * sum(oks) // len(oks))
+        if (row.progress, row.best_score, row.completed_at) != before:
+            self.dirty.add(lesson.key)
+
+    def _evaluate_course(self, course: CourseInfo) -> None:
+        row = self.rows.get(course.key)
+        required = course.required_lessons
+        if row is None or row.completed_at is not None or not required:
+            return
+        done = sum(
+            1
+            for lesson in required
+            if lesson.key in self.rows and self.rows[lesson.key].completed_at is not None
+        )
+        if done == len(required):
+            row.progress = 100
+            row.completed_at = self.now
+            row.criteria = [lesson.criteria_snapshot() for lesson in course.lessons]
+            self.dirty.add(course.key)
+            self.rollup[(course.key, self.today.year)]["completed"] += 1
+            self.completions.append(
+                CourseCompletion(
+                    learner=self.profile,
+                    city_id=self.profile.city_id,
+                    course_key=course.key,
+                    course_title=course.title[:255],
+                    organiser=course.organiser[:255],
+                    learning_form=course.learning_form,
+                    jp=course.jp,
+                    started_on=local_date(self.profile.city.timezone, row.started_at),
+                    completed_on=self.today,
+                    year=self.today.year,
+                    completed_at=self.now,
+                    criteria={"lessons": row.criteria},
+                )
+            )
+        else:
+            progress = 99 * done // len(required)
+            if progress > row.progress:
+                row.progress = progress
+                self.dirty.add(course.key)
+
+    def flush(self) -> None:
+        """Write everything in a constant number of queries, learner rows first."""
+        if self.dirty:
+            rows = [self.rows[key] for key in sorted(self.dirty, key=str)]
+            for row in rows:
+                # One INSERT ... ON CONFLICT DO UPDATE for new and existing rows alike
+                # (bulk_create would split rows with a pk into a second query).
+                row.pk = None
+            ActivityProgress.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["learner", "activity_key"],
+                update_fields=[
+                    "progress",
+                    "best_score",
+                    "last_score",
+                    "time_spent_seconds",
+                    "statement_count",
+                    "last_activity_at",
+                    "viewed_at",
+                    "passed_at",
+                    "completed_at",
+                    "criteria",
+                ],
+            )
+        if self.started_courses:
+            Enrolment.objects.bulk_create(
+                [
+                    Enrolment(
+                        learner=self.profile,
+                        course_key=key,
+                        source=Enrolment.Source.ACTIVITY,
+                        enrolled_at=self.now,
+                    )
+                    for key in sorted(self.started_courses, key=str)
+                ],
+                ignore_conflicts=True,
+            )
+        for completion in self.completions:
+            completion.save(force_insert=True)
+            _jp_credit_write(
+                profile=self.profile,
+                source=JpCredit.Source.COURSE_COMPLETION,
+                source_key=str(completion.course_key),
+                title=completion.course_title,
+                jp=completion.jp,
+                learning_form=completion.learning_form,
+                earned_on=completion.completed_on,
+                completion=completion,
+                rollup_course_key=completion.course_key,
+                rollup=self.rollup,
+            )
+            transaction.on_commit(partial(_notify_completion, completion.pk))
+        _rollup_apply(profile=self.profile, deltas=self.rollup)
+
+
+def _notify_completion(completion_id: int) -> None:
+    from lms.records.tasks import course_completed_notify
+
+    course_completed_notify.enqueue(completion_id=completion_id)
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+def _dedupe(statements: list[ParsedStatement], learner_id: int) -> dict[uuid.UUID, tuple]:
+    unique: dict[uuid.UUID, tuple[ParsedStatement, str]] = {}
+    for statement in statements:
+        digest = statement.content_hash(learner_id=learner_id)
+        seen = unique.get(statement.id)
+        if seen is None:
+            unique[statement.id] = (statement, digest)
+        elif seen[1] != digest:
+            raise StatementConflict(statement.id)
+    return unique
+
+
+def statements_record(*, user, statements: list[ParsedStatement]) -> RecordResult:
+    """Store a batch of validated statements of the logged-in learner and apply them.
+
+    One transaction: statements, progress, completion, JP credit and rollups. A statement
+    id seen before with the same content is acknowledged without any change; with other
+    content the whole batch is refused (StatementConflict). Content the learner may not
+    study is refused (AccessDenied) and nothing is stored.
+    """
+    result = RecordResult(ids=[s.id for s in statements])
+    if not statements:
+        return result
+    profile = None
+    if not _uses_row_locks():
+        # SQLite: read before the transaction, so that its first statement is the write
+        # that takes the database lock (a read first could not be upgraded under load).
+        profile = _learner(user=user, lock=False)
+        if profile is None:
+            raise AccessDenied(_("Only learners with a learner profile can record progress."))
+    with transaction.atomic():
+        if profile is None:
+            profile = _learner(user=user, lock=True)
+            if profile is None:
+                raise AccessDenied(_("Only learners with a learner profile can record progress."))
+        unique = _dedupe(statements, profile.pk)
+        new = _statements_insert(profile=profile, unique=unique)
+        result.stored = len(new)
+        result.duplicates = len(statements) - len(new)
+        if not new:
+            return result
+        courses = selectors.content_for_lessons_cached(
+            lesson_keys={s.lesson_key for s in new}, city_id=profile.city_id
+        )
+        _check_access(new, courses)
+        recorder = _Recorder(profile=profile, courses=courses)
+        recorder.load({s.activity_key for s in new})
+        for statement in new:
+            recorder.apply(statement)
+        recorder.evaluate({recorder.lessons[s.lesson_key].course_key for s in new})
+        recorder.flush()
+        result.completed_courses = [c.course_key for c in recorder.completions]
+    return result
+
+
+def _statements_insert(*, profile: LearnerProfile, unique: dict) -> list[ParsedStatement]:
+    from lms.records.xapi import stored_payload
+
+    now = timezone.now()
+    token = uuid.uuid4()
+    actor = {
+        "objectType": "Agent",
+        "name": profile.full_name,
+        "account": {"homePage": _home_page(), "name": profile.nip},
+    }
+    rows = [
+        Statement(
+            id=statement.id,
+            learner=profile,
+            verb=statement.verb,
+            object_iri=statement.object_iri,
+            kind=statement.kind,
+            activity_key=statement.activity_key,
+            lesson_key=statement.lesson_key,
+            is_child=statement.is_child,
+            score_percent=statement.score_percent,
+            success=statement.success,
+            duration_seconds=statement.duration_seconds,
+            content_hash=digest,
+            batch_token=token,
+            timestamp=now,
+            stored_at=now,
+            payload=stored_payload(statement, actor=actor, now=now),
+        )
+        # Inserting in id order means two batches sharing ids wait for each other in
+        # the same order instead of deadlocking.
+        for statement, digest in sorted(unique.values(), key=lambda item: item[0].id)
+    ]
+    inserted = _insert_ignoring_conflicts(rows)
+    if inserted is not None and len(inserted) == len(rows):
+        return [statement for statement, _digest in unique.values()]
+    # Some ids were there already (a retry, or a concurrent copy of this batch): read
+    # them back; this request's rows carry its token, the others must match exactly.
+    stored = {
+        pk: (digest, batch)
+        for pk, digest, batch in Statement.objects.filter(pk__in=list(unique)).values_list(
+            "pk", "content_hash", "batch_token"
+        )
+    }
+    new = []
+    for statement_id, (statement, digest) in unique.items():
+        stored_digest, batch = stored[statement_id]
+        if batch == token:
+            new.append(statement)
+        elif stored_digest != digest:
+            raise StatementConflict(statement_id)
+    return new
+
+
+def _insert_ignoring_conflicts(rows: list[Statement]) -> set | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids actually inserted, in one
+    query (bulk_create cannot return rows when it ignores conflicts). None when the
+    database cannot return rows; the caller then reads them back."""
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql import InsertQuery
+
+    if not connection.features.can_return_rows_from_bulk_insert:
+        Statement.objects.bulk_create(rows, ignore_conflicts=True)
+        return None
+    opts = Statement._meta
+    query = InsertQuery(Statement, on_conflict=OnConflict.IGNORE)
+    query.insert_values(list(opts.concrete_fields), rows)
+    compiler = query.get_compiler(using=Statement.objects.db)
+    # execute_sql() would fetch one row only for a one-row insert (None when ignored).
+    compiler.returning_fields = [opts.pk]
+    with connection.cursor() as cursor:
+        for sql, params in compiler.as_sql():
+            cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    # PostgreSQL returns UUIDs, SQLite the 32-digit hex text Django stores.
+    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
+
+
+def _home_page() -> str:
+    from django.conf import settings
+
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def _check_access(statements: list[ParsedStatement], courses: dict[uuid.UUID, CourseInfo]):
+    lessons = {
+        lesson.key: (lesson, course) for course in courses.values() for lesson in course.lessons
+    }
+    for statement in statements:
+        found = lessons.get(statement.lesson_key)
+        if found is None or not found[1].accessible:
+            raise AccessDenied(
+                _(
+                    "You cannot record progress for this lesson: it is not in your city's "
+                    "curriculum or no longer published."
+                )
+            )
+        lesson = found[0]
+        allowed = {ActivityKind.H5P: lesson.h5p_keys, ActivityKind.QUIZ: lesson.quiz_keys}
+        if statement.kind in allowed and statement.activity_key not in allowed[statement.kind]:
+            raise StatementError(
+                _("The activity %(key)s is not part of the lesson “%(lesson)s”.")
+                % {"key": statement.activity_key, "lesson": lesson.title}
+            )
+
+
+# --- rollups ------------------------------------------------------------------------------
+
+_ROLLUP_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "met_minimum")
+
+
+def _rollup_apply(*, profile: LearnerProfile, deltas: dict) -> None:
+    """Add counter deltas to the learner's rollup rows: one INSERT ... ON CONFLICT DO
+    UPDATE for all of them, in key order (the fixed lock order for shared rows)."""
+    items = sorted(
+        ((key, counters) for key, counters in deltas.items() if any(counters.values())),
+        key=lambda item: (str(item[0][0]), item[0][1]),
+    )
+    if not items:
+        return
+    qn = connection.ops.quote_name
+    table = qn(Rollup._meta.db_table)
+    key_field = Rollup._meta.get_field("course_key")
+    columns = ("city_id", "agency_id", "course_key", "year", "shard", *_ROLLUP_COUNTERS)
+    values, params = [], []
+    for (course_key, year), counters in items:
+        values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
+        params += [
+            profile.city_id,
+            profile.agency_id or 0,
+            key_field.get_db_prep_value(course_key, connection),
+            year,
+            profile.pk % ROLLUP_SHARDS,
+            *(counters.get(name, 0) for name in _ROLLUP_COUNTERS),
+        ]
+    updates = ", ".join(
+        f"{qn(name)} = {table}.{qn(name)} + excluded.{qn(name)}" for name in _ROLLUP_COUNTERS
+    )
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join(values)} "
+        f"ON CONFLICT ({', '.join(qn(c) for c in columns[:5])}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# --- the JP ledger ------------------------------------------------------------------------
+
+
+def jp_split(
+    *, jp: int, learning_form: str, earned_on: datetime.date, used_by_day: dict
+) -> list[tuple[datetime.date, int]]:
+    """Days and amounts of a credit: e-learning at most 3 JP per day, counting what the
+    learner already has on those days; other forms on the day they were earned."""
+    if learning_form != LearningForm.E_LEARNING:
+        return [(earned_on, jp)]
+    parts, day, remaining = [], earned_on, jp
+    while remaining > 0:
+        room = E_LEARNING_DAILY_CAP_JP - used_by_day.get(day, 0)
+        if room > 0:
+            take = min(room, remaining)
+            parts.append((day, take))
+            remaining -= take
+        day += datetime.timedelta(days=1)
+    return parts
+
+
+def _jp_credit_write(
+    *,
+    profile: LearnerProfile,
+    source: str,
+    source_key: str,
+    title: str,
+    jp: int,
+    learning_form: str,
+    earned_on: datetime.date,
+    completion: CourseCompletion | None,
+    rollup_course_key: uuid.UUID,
+    rollup: dict,
+) -> list[JpCredit]:
+    """Ledger rows for one credit; the caller holds the learner's lock. Two queries."""
+    existing = JpCredit.objects.filter(
+        learner=profile, credited_on__gte=datetime.date(earned_on.year, 1, 1)
+    ).values_list("credited_on", "jp", "learning_form")
+    used_by_day: dict[datetime.date, int] = defaultdict(int)
+    year_totals: dict[int, int] = defaultdict(int)
+    for credited_on, amount, form in existing:
+        year_totals[credited_on.year] += amount
+        if form == LearningForm.E_LEARNING:
+            used_by_day[credited_on] += amount
+    parts = jp_split(
+        jp=jp, learning_form=learning_form, earned_on=earned_on, used_by_day=used_by_day
+    )
+    rows = [
+        JpCredit(
+            learner=profile,
+            year=day.year,
+            credited_on=day,
+            earned_on=earned_on,
+            jp=amount,
+            learning_form=learning_form,
+            source=source,
+            source_key=source_key,
+            title=title[:255],
+            part=number,
+            parts=len(parts),
+            completion=completion,
+        )
+        for number, (day, amount) in enumerate(parts, start=1)
+    ]
+    JpCredit.objects.bulk_create(rows)
+    added: dict[int, int] = defaultdict(int)
+    for day, amount in parts:
+        added[day.year] += amount
+        rollup[(rollup_course_key, day.year)]["jp"] += amount
+    for year, amount in added.items():
+        before = year_totals[year]
+        if before < YEARLY_MINIMUM_JP <= before + amount:
+            rollup[(NO_COURSE, year)]["met_minimum"] += 1
+    return rows
+
+
+def jp_credit_record(
+    *,
+    learner: LearnerProfile,
+    source: str,
+    source_key: str,
+    title: str,
+    jp: int,
+    learning_form: str,
+    earned_on: datetime.date,
+) -> list[JpCredit]:
+    """Credit JP from outside a course (event attendance, from the events issue).
+
+    Exactly once per (learner, source, source_key): a repeated call returns the rows
+    already there. E-learning credits are split at 3 JP per day like course credits.
+    """
+    if jp < 1:
+        raise ValidationError({"jp": _("A credit is worth at least 1 JP.")})
+    if learning_form not in LearningForm.values:
+        raise ValidationError({"learning_form": _("Choose a learning form from the list.")})
+    with transaction.atomic():
+        profile = _learner(learner_id=learner.pk, lock=True)
+        if profile is None:
+            raise ValidationError(_("This learner is not active."))
+        existing = list(
+            JpCredit.objects.filter(learner=profile, source=source, source_key=source_key)
+        )
+        if existing:
+            return existing
+        rollup: dict = defaultdict(Counter)
+        rows = _jp_credit_write(
+            profile=profile,
+            source=source,
+            source_key=source_key,
+            title=title,
+            jp=jp,
+            learning_form=learning_form,
+            earned_on=earned_on,
+            completion=None,
+            rollup_course_key=NO_COURSE,
+            rollup=rollup,
+        )
+        _rollup_apply(profile=profile, deltas=rollup)
+        return rows
+
+
+# --- recomputation after a criteria change ------------------------------------------------
+
+
+def completions_recompute(*, course: CoursePage, on_learner=None) -> int:
+    """Evaluate a course's current criteria again for every learner who started it.
+
+    Lessons and courses that the new criteria complete are completed (and JP credited)
+    now; completions already recorded stay as they are, with the criteria of their time.
+    One short transaction per learner, under that learner's lock. Returns how many
+    course completions this produced. ``on_learner`` is called after each learner.
+    """
+    courses = selectors.content_for_courses(course_keys=[course.translation_key])
+    if not courses:
+        return 0
+    learner_ids = list(
+        ActivityProgress.objects.filter(course_key=course.translation_key, kind=ActivityKind.COURSE)
+        .order_by("learner_id")
+        .values_list("learner_id", flat=True)
+    )
+    completed = 0
+    for learner_id in learner_ids:
+        completed += _recompute_learner(learner_id=learner_id, courses=courses)
+        if on_learner is not None:
+            on_learner()
+    return completed
+
+
+def _recompute_learner(*, learner_id: int, courses: dict[uuid.UUID, CourseInfo]) -> int:
+    with transaction.atomic():
+        profile = _learner(learner_id=learner_id, lock=True)
+        if profile is None:
+            return 0
+        recorder = _Recorder(profile=profile, courses=courses)
+        recorder.load()
+        recorder.evaluate(list(courses))
+        recorder.flush()
+        return len(recorder.completions)
+
+
+# --- enrolment ----------------------------------------------------------------------------
+
+
+def _enrolment_locked(*, profile: LearnerProfile, course_key: uuid.UUID, defaults: dict):
+    """The learner's enrolment row in a course, locked, created if missing."""
+    enrolment = (
+        Enrolment.objects.select_for_update().filter(learner=profile, course_key=course_key).first()
+    )
+    if enrolment is not None:
+        return enrolment, False
+    try:
+        with transaction.atomic():
+            enrolment = Enrolment(learner=profile, course_key=course_key, **defaults)
+            enrolment.full_clean(exclude=["learner"])
+            enrolment.save(force_insert=True)
+            return enrolment, True
+    except IntegrityError:
+        # Created meanwhile by a concurrent request (a double click).
+        return Enrolment.objects.select_for_update().get(
+            learner=profile, course_key=course_key
+        ), False
+
+
+def _history(enrolment: Enrolment, action: str, source: str, by) -> None:
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        action=action,
+        source=source,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def enrolment_self(*, user, course: CoursePage) -> Enrolment:
+    """A learner enrols in a course of their city's curriculum (idempotent); a withdrawn
+    enrolment becomes active again, keeping its history."""
+    profile = selectors.learner_of(user)
+    if profile is None:
+        raise AccessDenied(_("Only learners with a learner profile can enrol in courses."))
+    if not selectors.course_accessible_to(course=course, city_id=profile.city_id):
+        raise AccessDenied(_("This course is not in your city's curriculum."))
+    now = timezone.now()
+    enrolment, created = _enrolment_locked(
+        profile=profile,
+        course_key=course.translation_key,
+        defaults={"source": Enrolment.Source.SELF, "enrolled_at": now},
+    )
+    if created:
+        _history(enrolment, EnrolmentChange.Action.ENROLLED, Enrolment.Source.SELF, user)
+    elif enrolment.status == Enrolment.Status.WITHDRAWN:
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.withdrawn_at = None
+        enrolment.save(update_fields=["status", "withdrawn_at"])
+        _history(enrolment, EnrolmentChange.Action.ENROLLED, Enrolment.Source.SELF, user)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, by, enrolment: Enrolment) -> Enrolment:
+    """Withdraw from a course; the row, its history and all progress are kept.
+
+    Learners may withdraw from courses they chose; a mandatory course only the city's
+    admins can withdraw someone from.
+    """
+    enrolment = Enrolment.objects.select_for_update().select_related("learner").get(pk=enrolment.pk)
+    is_self = enrolment.learner.user_id == getattr(by, "pk", None)
+    may_manage = permissions.can_manage_learner(by, enrolment.learner)
+    if not may_manage:
+        if not is_self:
+            raise AccessDenied(_("You may not change this person's enrolments."))
+        if enrolment.is_mandatory:
+            raise ValidationError(
+                _(
+                    "This course is mandatory for you; ask your BKPSDM if you need to be "
+                    "withdrawn from it."
+                ),
+                code="mandatory",
+            )
+    if enrolment.status == Enrolment.Status.WITHDRAWN:
+        return enrolment
+    enrolment.status = Enrolment.Status.WITHDRAWN
+    enrolment.withdrawn_at = timezone.now()
+    enrolment.save(update_fields=["status", "withdrawn_at"])
+    _history(enrolment, EnrolmentChange.Action.WITHDRAWN, enrolment.source, by)
+    return enrolment
+
+
+def _check_course_for_city(*, course: CoursePage, city_id: int) -> None:
+    if not selectors.course_accessible_to(course=course, city_id=city_id):
+        raise ValidationError(
+            {"course": _("Choose a course of this city's curriculum (its own or adopted).")}
+        )
+
+
+@transaction.atomic
+def mandatory_assign(
+    *,
+    by,
+    profiles: list[LearnerProfile],
+    course: CoursePage,
+    due_date: datetime.date | None = None,
+) -> list[Enrolment]:
+    """A city admin makes a course mandatory for some people, with a due date."""
+    enrolments = []
+    checked_cities = set()
+    for profile in sorted(profiles, key=lambda p: p.pk):
+        if not permissions.can_manage_learner(by, profile):
+            raise AccessDenied(
+                _("You may not assign courses to %(name)s.") % {"name": profile.full_name}
+            )
+        if profile.city_id not in checked_cities:
+            _check_course_for_city(course=course, city_id=profile.city_id)
+            checked_cities.add(profile.city_id)
+        enrolment, created = _enrolment_locked(
+            profile=profile,
+            course_key=course.translation_key,
+            defaults={
+                "source": Enrolment.Source.ASSIGNMENT,
+                "enrolled_at": timezone.now(),
+                "is_mandatory": True,
+                "due_date": due_date,
+            },
+        )
+        if not created:
+            enrolment.is_mandatory = True
+            enrolment.due_date = due_date
+            enrolment.status = Enrolment.Status.ACTIVE
+            enrolment.withdrawn_at = None
+            enrolment.save(update_fields=["is_mandatory", "due_date", "status", "withdrawn_at"])
+        _history(enrolment, EnrolmentChange.Action.ASSIGNED, Enrolment.Source.ASSIGNMENT, by)
+        enrolments.append(enrolment)
+    return enrolments
+
+
+@transaction.atomic
+def enrolment_rule_create(
+    *,
+    by,
+    city: City,
+    course: CoursePage,
+    agency=None,
+    jabatan_type: str = "",
+    is_mandatory: bool = False,
+    due_date: datetime.date | None = None,
+) -> EnrolmentRule:
+    """Enrol every matching learner of a city now, and every one added later
+    (apply_enrolment_rules_to)."""
+    if not permissions.can_manage_city(by, city):
+        raise AccessDenied(_("You may not set enrolment rules for this city."))
+    if agency is not None:
+        # Re-read: inserting a sibling in name order can move a node's path.
+        agency = Agency.objects.get(pk=agency.pk)
+        if agency.city_id != city.pk:
+            raise ValidationError({"agency": _("The agency belongs to another city.")})
+    _check_course_for_city(course=course, city_id=city.pk)
+    rule = EnrolmentRule(
+        city=city,
+        agency=agency,
+        jabatan_type=jabatan_type,
+        course_key=course.translation_key,
+        course_title=course.title[:255],
+        is_mandatory=is_mandatory,
+        due_date=due_date,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    rule.full_clean()
+    rule.save()
+    profiles = LearnerProfile.objects.filter(city=city, is_active=True)
+    if agency is not None:
+        profiles = profiles.filter(agency__path__startswith=agency.path)
+    if jabatan_type:
+        profiles = profiles.filter(jabatan_type=jabatan_type)
+    apply_enrolment_rules_to(profiles, rules=[rule])
+    return rule
+
+
+@transaction.atomic
+def enrolment_rule_deactivate(*, by, rule: EnrolmentRule) -> EnrolmentRule:
+    """Stop applying a rule to new learners; enrolments it made stay (history)."""
+    if not permissions.can_manage_city(by, rule.city_id):
+        raise AccessDenied(_("You may not change enrolment rules of this city."))
+    rule.is_active = False
+    rule.save(update_fields=["is_active"])
+    return rule
+
+
+def _rule_matches(rule: EnrolmentRule, profile: LearnerProfile) -> bool:
+    if rule.city_id != profile.city_id:
+        return False
+    if rule.jabatan_type and rule.jabatan_type != profile.jabatan_type:
+        return False
+    if rule.agency_id is not None:
+        return profile.agency is not None and profile.agency.path.startswith(rule.agency.path)
+    return True
+
+
+@transaction.atomic
+def apply_enrolment_rules_to(profiles, *, rules: list[EnrolmentRule] | None = None) -> int:
+    """Enrol these learners by every active rule of their cities that matches them.
+
+    For the importer and lms.people services to call after creating learners or moving
+    them to another agency. Existing enrolments are kept; a mandatory rule makes a
+    matching enrolment mandatory (and active again). Returns how many enrolments were
+    created or changed. A fixed number of queries per 1,000 learners.
+    """
+    if isinstance(profiles, LearnerProfile):
+        profiles = [profiles]
+    if hasattr(profiles, "select_related"):
+        profiles = profiles.select_related("agency")
+    profiles = list(profiles)
+    if not profiles:
+        return 0
+    if rules is None:
+        rules = list(
+            EnrolmentRule.objects.filter(
+                is_active=True, city_id__in={p.city_id for p in profiles}
+            ).select_related("agency")
+        )
+    if not rules:
+        return 0
+    now = timezone.now()
+    changed = 0
+    for rule in rules:
+        matching = [p for p in profiles if p.is_active and _rule_matches(rule, p)]
+        for start in range(0, len(matching), 1000):
+            chunk = matching[start : start + 1000]
+            ids = [p.pk for p in chunk]
+            existing = set(
+                Enrolment.objects.filter(
+                    learner_id__in=ids, course_key=rule.course_key
+                ).values_list("learner_id", flat=True)
+            )
+            Enrolment.objects.bulk_create(
+                [
+                    Enrolment(
+                        learner=p,
+                        course_key=rule.course_key,
+                        source=Enrolment.Source.RULE,
+                        rule=rule,
+                        is_mandatory=rule.is_mandatory,
+                        due_date=rule.due_date,
+                        enrolled_at=now,
+                    )
+                    for p in chunk
+                    if p.pk not in existing
+                ],
+                ignore_conflicts=True,
+            )
+            changed += len(chunk) - len(existing)
+            if rule.is_mandatory and existing:
+                changed += (
+                    Enrolment.objects.filter(learner_id__in=existing, course_key=rule.course_key)
+                    .exclude(is_mandatory=True, status=Enrolment.Status.ACTIVE)
+                    .update(
+                        is_mandatory=True,
+                        due_date=rule.due_date,
+                        status=Enrolment.Status.ACTIVE,
+                        withdrawn_at=None,
+                    )
+                )
+    return changed

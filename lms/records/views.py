@@ -1,0 +1,136 @@
+"""HTTP views of learning records: the xAPI statement endpoint the browser posts to, and
+the learner's enrol/withdraw buttons. Thin: validation in xapi.py, writes in services."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from courses.models import CoursePage
+from lms.records import services, xapi
+from lms.records.models import Enrolment
+
+logger = logging.getLogger(__name__)
+
+XAPI_VERSION = "1.0.3"
+
+
+def _error(message: str, status: int, **extra) -> JsonResponse:
+    response = JsonResponse({"error": message, **extra}, status=status)
+    response["X-Experience-API-Version"] = XAPI_VERSION
+    return response
+
+
+@never_cache
+def statements(request):
+    """POST /xapi/statements: one statement or an array, from the logged-in learner.
+
+    Session cookie plus CSRF header (Django's middleware checks it, as for any POST);
+    header X-Experience-API-Version: 1.0.x. Answers 200 with the statement ids (xAPI
+    1.0.3, 7.2.2), 400 for a malformed request, 401 when not logged in, 403 for content
+    the learner may not study, 409 for an id already used by a different statement.
+    """
+    if request.method != "POST":
+        response = _error(_("Use POST to send statements."), 405)
+        response["Allow"] = "POST"
+        return response
+    if not request.user.is_authenticated:
+        return _error(_("Log in to record your progress."), 401)
+    version = request.headers.get("X-Experience-API-Version", "")
+    if not version.startswith("1.0"):
+        return _error(
+            _("Send the header X-Experience-API-Version: %(version)s.") % {"version": XAPI_VERSION},
+            400,
+        )
+    if not request.content_type.startswith("application/json"):
+        return _error(_("Send statements as JSON (Content-Type: application/json)."), 400)
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > xapi.MAX_BODY_BYTES:
+        return _error(
+            _(
+                "The request is too large (%(size)d bytes; at most %(limit)d). Send fewer "
+                "statements per request."
+            )
+            % {"size": length, "limit": xapi.MAX_BODY_BYTES},
+            400,
+        )
+    try:
+        raw = xapi.parse_body(request.body)
+        parsed = xapi.parse_statements(raw)
+        result = services.statements_record(user=request.user, statements=parsed)
+    except xapi.StatementError as exc:
+        extra = {"statement": exc.index} if exc.index is not None else {}
+        return _error(exc.message, 400, **extra)
+    except services.AccessDenied as exc:
+        return _error(exc.message, 403)
+    except services.StatementConflict as exc:
+        return _error(exc.message, 409, statement_id=str(exc.statement_id))
+    response = JsonResponse([str(statement_id) for statement_id in result.ids], safe=False)
+    response["X-Experience-API-Version"] = XAPI_VERSION
+    return response
+
+
+def _course_or_404(course_key) -> CoursePage:
+    course = CoursePage.objects.live().filter(translation_key=course_key).first()
+    if course is None:
+        raise Http404
+    return course
+
+
+def _back(request, course: CoursePage) -> HttpResponseRedirect:
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = course.url or "/"
+    return HttpResponseRedirect(target)
+
+
+@login_required
+@require_POST
+def enrol(request, course_key):
+    """The course page's "enrol" button."""
+    course = _course_or_404(course_key)
+    try:
+        services.enrolment_self(user=request.user, course=course)
+    except services.AccessDenied as exc:
+        messages.error(request, exc.message)
+        return _back(request, course)
+    messages.success(
+        request,
+        _("You are enrolled in “%(course)s”. Start with the first lesson.")
+        % {"course": course.title},
+    )
+    return _back(request, course)
+
+
+@login_required
+@require_POST
+def withdraw(request, course_key):
+    """The learner's "leave this course" button; progress and history are kept."""
+    course = _course_or_404(course_key)
+    enrolment = Enrolment.objects.filter(
+        learner__user_id=request.user.pk, course_key=course.translation_key
+    ).first()
+    if enrolment is None:
+        raise Http404
+    try:
+        services.enrolment_withdraw(by=request.user, enrolment=enrolment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(request, course)
+    messages.success(
+        request,
+        _("You left “%(course)s”. Your progress is kept if you enrol again.")
+        % {"course": course.title},
+    )
+    return _back(request, course)

@@ -1056,6 +1056,7 @@ def learners_import(
             )
             if report.ok:
                 _apply(report, progress)
+                _apply_enrolment_rules(report, city)
                 report.applied = True
     except IntegrityError:
         # Another writer got in between the checks and the writes (e.g. the same email
@@ -1074,6 +1075,16 @@ def learners_import(
             "concurrent_change",
         )
     return report
+
+
+def _apply_enrolment_rules(report: ImportReport, city: City) -> None:
+    """Enrol the imported learners by their city's rules, in the import's transaction."""
+    # Imported lazily: lms.records builds on lms.people, not the other way round.
+    from lms.records.services import apply_enrolment_rules_to
+
+    nips = [row.nip for row in report.rows if row.action in ("create", "update")]
+    if nips:
+        apply_enrolment_rules_to(LearnerProfile.objects.filter(city=city, nip__in=nips))
 
 
 def _apply(report: ImportReport, progress: ProgressCallback | None) -> None:

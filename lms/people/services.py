@@ -258,7 +258,16 @@ def learner_create(
     )
     profile.full_clean()
     profile.save()
+    # Rules such as "every learner of Diskominfo takes course X" cover newcomers too.
+    _apply_enrolment_rules(profile)
     return profile
+
+
+def _apply_enrolment_rules(profile: LearnerProfile) -> None:
+    # Imported lazily: lms.records builds on lms.people, not the other way round.
+    from lms.records.services import apply_enrolment_rules_to
+
+    apply_enrolment_rules_to([profile])
 
 
 def _identity_taken(*, nip: str, email: str, exclude_user: User | None = None) -> dict:
@@ -376,6 +385,8 @@ def learner_update(
     user.full_clean(exclude=["password"])
     user.save(update_fields=["username", "email", "first_name"])
     profile.save()
+    if agency is not UNCHANGED or jabatan_type is not UNCHANGED:
+        _apply_enrolment_rules(profile)
     return profile
 
 
@@ -449,7 +460,9 @@ def learner_deactivate(*, profile: LearnerProfile) -> LearnerProfile:
 
 @transaction.atomic
 def learner_activate(*, profile: LearnerProfile) -> LearnerProfile:
-    return _set_active(profile, True)
+    profile = _set_active(profile, True)
+    _apply_enrolment_rules(profile)
+    return profile
 
 
 @transaction.atomic

@@ -144,7 +144,54 @@ class Command(BaseCommand):
             from courses.demo import load_demo_courses
         except ImportError:  # the course catalogue arrives with the Course authoring issue
             return
-        load_demo_courses(index=index, city_pages=pages)
+        load_demo_courses(index=index, city_pages=pages, stdout=self.stdout)
+        for page in pages.values():
+            self._h5p_lessons(page)
+
+    @transaction.atomic
+    def _h5p_lessons(self, city_page):
+        """Two interactive lessons (TrueFalse, MultiChoice) in each city's own course."""
+        from content.demo import demo_fixtures_dir, load_demo_h5p
+        from courses.models import CoursePage, LessonPage
+        from courses.services import lesson_create
+
+        if not demo_fixtures_dir().is_dir():
+            self.stdout.write(
+                f"H5P demo packages not found at {demo_fixtures_dir()}; skipping H5P lessons."
+            )
+            return
+        course = CoursePage.objects.child_of(city_page).order_by("path").first()
+        if course is None:
+            return
+        packages = load_demo_h5p(city=city_page.city)
+        lessons = [
+            ("latihan-benar-salah", "Latihan: Benar atau Salah", "true-false.h5p"),
+            ("latihan-pilihan-ganda", "Latihan: Pilihan Ganda", "multi-choice.h5p"),
+        ]
+        existing = set(LessonPage.objects.child_of(course).values_list("slug", flat=True))
+        for slug, title, fixture in lessons:
+            if slug in existing:
+                continue
+            lesson_create(
+                course=course,
+                title=title,
+                slug=slug,
+                body=[
+                    {
+                        "type": "paragraph",
+                        "value": (
+                            "<p>Kerjakan latihan interaktif berikut. Pelajaran ini selesai "
+                            "bila nilai Anda paling sedikit 60%.</p>"
+                        ),
+                    },
+                    {
+                        "type": "h5p",
+                        "value": {"key": str(packages[fixture].content_id), "title": title},
+                    },
+                ],
+                completion_rule="h5p_score",
+                completion_threshold=60,
+            )
 
     def _print_logins(self):
         out = self.stdout

@@ -24,8 +24,14 @@ node_modules/.installed: package.json package-lock.json | check-python
 	npm ci --no-audit --no-fund
 	touch $@
 
+# GNU gettext's msgfmt when the machine has it (it also checks placeholders); otherwise
+# Babel from the venv, so a fresh machine needs no system package for this.
 messages: $(BIN)/.installed
-	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@if command -v msgfmt >/dev/null; then \
+		$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0; \
+	else \
+		$(BIN)/pybabel -q compile -D django -d locale; \
+	fi
 
 setup: $(BIN)/.installed node_modules/.installed messages
 

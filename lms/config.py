@@ -34,6 +34,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
 
 
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number.") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     value = env_str(name, default) or ""
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -51,17 +61,28 @@ def database_from_url(url: str) -> dict:
         ) from exc
     if not config.get("ENGINE"):
         raise ConfigError("DATABASE_URL names no database engine; use sqlite:// or postgres://.")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits for the OS TCP timeout (minutes) on a silent host; a wrong or
+        # firewalled DATABASE_URL must fail within seconds. A URL's ?connect_timeout= wins.
+        config.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        )
     return config
 
 
-def _database_error_message(exc: Exception) -> str:
+def database_error_message(exc: Exception) -> str:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    where = db.get("HOST") or db.get("NAME")
+    if db.get("HOST"):
+        # Never the password: this line ends up in logs.
+        where = f"{db['HOST']}:{db.get('PORT') or 'default port'}, database {db.get('NAME')}"
+    else:
+        where = str(db.get("NAME"))
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
         f"Cannot connect to the database ({db.get('ENGINE', '?').rsplit('.', 1)[-1]} at {where}): "
-        f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__}\n"
+        f"{first_line}\n"
         "Check DATABASE_URL and that the database server is running "
         "(unset DATABASE_URL to use the embedded SQLite file)."
     )
@@ -80,13 +101,13 @@ def run_reporting_config_errors(argv: list[str]) -> None:
     except OperationalError as exc:
         # Only connection failures are configuration errors; anything else is a real bug
         # and keeps its traceback.
-        if not _is_connection_error(exc):
+        if not is_connection_error(exc):
             raise
-        sys.stderr.write(f"Configuration error: {_database_error_message(exc)}\n")
+        sys.stderr.write(f"Configuration error: {database_error_message(exc)}\n")
         sys.exit(2)
 
 
-def _is_connection_error(exc: Exception) -> bool:
+def is_connection_error(exc: Exception) -> bool:
     text = str(exc).lower()
     markers = (
         "connection refused",

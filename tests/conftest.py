@@ -1,4 +1,31 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Tests compare messages with their English msgids, whatever the compiled catalogue.
+
+    The site itself speaks Indonesian first (see the `id_client` fixture and the browser
+    tests, which check the Indonesian interface as a learner sees it).
+    """
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    """A test client that has chosen English with the language switcher."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def id_client(client):
+    """A test client as a learner first arrives: no language chosen, so Indonesian."""
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    return client
 
 
 @pytest.fixture

@@ -32,6 +32,15 @@ def packages_visible_to(user) -> QuerySet[H5PPackage]:
     return H5PPackage.objects.filter(Q(city__isnull=True) | Q(city_id__in=roles.viewable_city_ids))
 
 
+def packages_choosable_by(user) -> QuerySet[H5PPackage]:
+    """Ready packages a staff member may put into a lesson (what the admin chooser lists)."""
+    from content.permissions import permission_policy
+
+    return permission_policy.instances_user_has_permission_for(user, "choose").filter(
+        status=H5PPackage.Status.READY
+    )
+
+
 def playable_package(*, user, content_id: uuid.UUID) -> H5PPackage | None:
     return (
         packages_visible_to(user)

@@ -20,6 +20,7 @@ from content import services
 from content.forms import H5PPackageForm
 from content.models import H5PPackage
 from content.permissions import permission_policy, visible_to_staff
+from content.selectors import packages_choosable_by
 
 register_permission_policy(H5PPackage, permission_policy)
 
@@ -110,12 +111,7 @@ class _ChooserQuerysetMixin:
         return (
             super()
             .get_object_list()
-            .filter(
-                pk__in=permission_policy.instances_user_has_permission_for(
-                    self.request.user, "choose"
-                ).values("pk"),
-                status=H5PPackage.Status.READY,
-            )
+            .filter(pk__in=packages_choosable_by(self.request.user).values("pk"))
         )
 
 

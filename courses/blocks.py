@@ -1,15 +1,21 @@
 """The one StreamField vocabulary for lessons (BaseStreamBlock) and its blocks."""
 
+import uuid
 from pathlib import PurePosixPath
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.coreutils import resolve_model_string
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock
+from wagtail.snippets.widgets import AdminSnippetChooser
 
 from courses.activities import (
     ActivityKind,
@@ -165,6 +171,147 @@ class ActivityKeyBlock(blocks.CharBlock):
         description = _("The ID of an activity, as shown in its library.")
 
 
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value).strip())
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+class H5PPackageKeyBlock(blocks.FieldBlock):
+    """An H5P package picked with the content app's chooser, stored as its content id.
+
+    The value stays the UUID string (as in lessons written before the chooser, and as
+    lms.records keys on it); only the editing widget changes. Who may choose which package
+    is checked by the page form (``h5p_choice_errors``): a block never knows the user.
+    """
+
+    target_model = "content.H5PPackage"
+
+    def __init__(self, required=True, help_text=None, **kwargs):
+        self._required = required
+        self._help_text = help_text
+        super().__init__(**kwargs)
+
+    @cached_property
+    def model_class(self):
+        return resolve_model_string(self.target_model)
+
+    @cached_property
+    def field(self):
+        # Built lazily: blocks are declared before the content app's models are loaded.
+        return forms.CharField(
+            required=self._required,
+            help_text=self._help_text,
+            widget=H5PPackageChooser(self.model_class, icon=self.meta.icon),
+        )
+
+    def value_from_datadict(self, data, files, prefix):
+        value = super().value_from_datadict(data, files, prefix)
+        # The chooser modal answers with the package's primary key; store its content id.
+        if value and str(value).strip().isdigit():
+            content_id = (
+                self.model_class.objects.filter(pk=int(value))
+                .values_list("content_id", flat=True)
+                .first()
+            )
+            return str(content_id) if content_id else str(value).strip()
+        return value
+
+    def get_form_state(self, value):
+        return self.field.widget.get_value_data(value)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        value = normalise_activity_key(value)
+        # As for any activity key: once the content app is installed, the package must exist.
+        if has_catalogue(ActivityKind.H5P) and not resolve_activities(ActivityKind.H5P, [value]):
+            raise ValidationError(
+                _("No H5P package with this ID exists, or it is disabled. Choose another one."),
+                code="unknown_activity_key",
+            )
+        return value
+
+    class Meta:
+        icon = "pick"
+        template = "blocks/activity_key_block.html"
+        description = _("An H5P package from the content library.")
+
+
+class H5PPackageChooser(AdminSnippetChooser):
+    """The content app's package chooser (same modal, same per-city filtering), for a value
+    that is a content id rather than a primary key."""
+
+    def get_instance(self, value):
+        if isinstance(value, self.model_class) or value in (None, ""):
+            return value or None
+        key = _as_uuid(value)
+        if key is not None:
+            return self.model_class.objects.filter(content_id=key).first()
+        if str(value).strip().isdigit():
+            return super().get_instance(int(value))
+        return None
+
+    def get_value_data(self, value):
+        data = super().get_value_data(value)
+        key = _as_uuid(value) if not isinstance(value, self.model_class) else None
+        if data is None and key is not None:
+            # Keep a key the library no longer has visible, so saving explains the problem
+            # instead of silently dropping it.
+            return {
+                "id": str(key),
+                "edit_url": None,
+                self.display_title_key: _("Unknown H5P package (%(key)s)") % {"key": key},
+            }
+        return data
+
+    def get_value_data_from_instance(self, instance):
+        data = super().get_value_data_from_instance(instance)
+        data["id"] = str(instance.content_id)
+        return data
+
+
+def h5p_choice_errors(stream_value, *, user, kept_keys=()) -> StreamBlockValidationError | None:
+    """Errors for H5P blocks naming a package the user may not choose, or None.
+
+    Called by the lesson's admin form, which knows the user. Keys already stored in the
+    lesson (``kept_keys``) stay allowed, so editing a lesson never forces an editor to
+    remove material someone with wider rights placed.
+    """
+    from content.selectors import packages_choosable_by
+
+    positions = {}
+    for index, child in enumerate(stream_value or []):
+        if isinstance(child.block, H5PActivityBlock) and child.value.get("key"):
+            key = str(child.value["key"])
+            if key not in kept_keys:
+                positions.setdefault(key, []).append(index)
+    if not positions:
+        return None
+    ids = [key for key in (_as_uuid(k) for k in positions) if key is not None]
+    allowed = {
+        str(content_id)
+        for content_id in packages_choosable_by(user)
+        .filter(content_id__in=ids)
+        .values_list("content_id", flat=True)
+    }
+    message = _(
+        "You may not choose this H5P package: it is not in your city's library. "
+        "Choose one from the list the chooser shows you."
+    )
+    block_errors = {
+        index: StructBlockValidationError(
+            block_errors={"key": ErrorList([ValidationError(message, code="not_choosable")])}
+        )
+        for key, indexes in positions.items()
+        if key not in allowed
+        for index in indexes
+    }
+    return StreamBlockValidationError(block_errors=block_errors) if block_errors else None
+
+
 class _ActivityBlock(blocks.StructBlock):
     kind: str = ""
 
@@ -183,10 +330,9 @@ class _ActivityBlock(blocks.StructBlock):
 
 class H5PActivityBlock(_ActivityBlock):
     kind = ActivityKind.H5P
-    key = ActivityKeyBlock(
-        ActivityKind.H5P,
-        label=_("H5P content ID"),
-        help_text=_("The content ID of an H5P package uploaded to the content library."),
+    key = H5PPackageKeyBlock(
+        label=_("H5P package"),
+        help_text=_("An H5P package from your city's content library."),
     )
     title = blocks.CharBlock(
         label=_("title"),

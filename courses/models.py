@@ -28,7 +28,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from courses.activities import ActivityKind
-from courses.blocks import BaseStreamBlock
+from courses.blocks import BaseStreamBlock, h5p_choice_errors
 
 
 class LearningForm(models.TextChoices):
@@ -455,6 +455,19 @@ class CompletionCriteria:
     activity_keys: tuple[str, ...]
 
 
+class LessonPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        body = cleaned_data.get("body")
+        if body is not None and self.for_user is not None:
+            # Only the form knows who is editing: refuse packages they may not choose.
+            kept = self.instance.activity_keys(ActivityKind.H5P) if self.instance.pk else ()
+            error = h5p_choice_errors(body, user=self.for_user, kept_keys=kept)
+            if error is not None:
+                self.add_error("body", error)
+        return cleaned_data
+
+
 class LessonPage(Page):
     """One lesson of a course: a stream of blocks and the rule that completes it."""
 
@@ -495,6 +508,7 @@ class LessonPage(Page):
     search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
+    base_form_class = LessonPageForm
 
     class Meta:
         verbose_name = _("lesson")

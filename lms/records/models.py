@@ -145,9 +145,12 @@ class ActivityProgress(models.Model):
                 name="records_progress_scores_are_percent",
             ),
         ]
+        # No index on last_activity_at (or any other column a statement updates): every
+        # statement updates these rows, and PostgreSQL can update a row in place (HOT, no
+        # new index entries, no bloat for vacuum) only when no indexed column changes. A
+        # learner has at most a few hundred rows; "latest first" sorts them in memory.
         indexes = [
             models.Index(fields=["learner", "course_key"]),
-            models.Index(fields=["learner", "last_activity_at"]),
         ]
 
     def __str__(self):
@@ -449,3 +452,37 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.city_id}/{self.agency_id}/{self.course_key}/{self.year}#{self.shard}"
+
+
+class ActivityState(models.Model):
+    """A learner's saved state document for one activity (the xAPI State resource): for
+    H5P, the player's ``contentUserData``, so a learner resumes where they stopped.
+
+    One row per learner x activity x state id; a write replaces the document (last write
+    wins). Unlike statements, this is scratch data, not history: it goes with the learner.
+    """
+
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.CASCADE,
+        related_name="activity_states",
+        verbose_name=_("learner"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
+    activity_key = models.UUIDField(_("activity key"))
+    state_id = models.CharField(_("state id"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    document = models.TextField(_("document"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("activity state")
+        verbose_name_plural = _("activity states")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "activity_key", "state_id"], name="records_state_one_per_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.activity_key} {self.state_id}"

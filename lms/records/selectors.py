@@ -38,6 +38,7 @@ from lms.records.models import (
     YEARLY_MINIMUM_JP,
     ActivityKind,
     ActivityProgress,
+    ActivityState,
     CourseCompletion,
     Enrolment,
     JpCredit,
@@ -522,3 +523,40 @@ def enrolment_for(*, user, course_key: uuid.UUID) -> Enrolment | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Enrolment.objects.filter(learner__user_id=user.pk, course_key=course_key).first()
+
+
+# --- saved activity state (the xAPI State resource) ---------------------------------------
+
+
+def state_learner(*, user, address) -> LearnerProfile | None:
+    """The learner whose state a request may read or write, or None when refused: the
+    session's active learner, for an H5P package they may play. An ``agent`` sent along
+    must name that same learner (their NIP account); the session decides, never the
+    parameter."""
+    from content.selectors import playable_package
+    from content.xapi import content_id_from_iri
+
+    profile = learner_of(user)
+    if profile is None:
+        return None
+    agent = address.agent
+    if agent is not None:
+        account = agent.get("account")
+        home = str(settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+        if (
+            not isinstance(account, dict)
+            or account.get("name") != profile.nip
+            or str(account.get("homePage", "")).rstrip("/") != home
+        ):
+            return None
+    content_id = content_id_from_iri(address.activity_iri)
+    if content_id is None or playable_package(user=user, content_id=content_id) is None:
+        return None
+    return profile
+
+
+def activity_state(*, learner: LearnerProfile, address) -> ActivityState | None:
+    """A learner's saved document for an activity and state id; one query."""
+    return ActivityState.objects.filter(
+        learner=learner, activity_key=address.activity_key, state_id=address.state_id
+    ).first()

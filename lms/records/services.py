@@ -19,6 +19,7 @@ Correctness under retries and concurrency rests on four rules:
 """
 
 import datetime
+import json
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -41,6 +42,7 @@ from lms.records.models import (
     YEARLY_MINIMUM_JP,
     ActivityKind,
     ActivityProgress,
+    ActivityState,
     CourseCompletion,
     Enrolment,
     EnrolmentChange,
@@ -982,3 +984,62 @@ def apply_enrolment_rules_to(profiles, *, rules: list[EnrolmentRule] | None = No
                     )
                 )
     return changed
+
+
+# --- saved activity state (the xAPI State resource) ---------------------------------------
+
+
+def _state_learner_or_refuse(*, user, address) -> LearnerProfile:
+    profile = selectors.state_learner(user=user, address=address)
+    if profile is None:
+        raise AccessDenied(
+            _("You cannot save or read the state of this activity: it is not available to you.")
+        )
+    return profile
+
+
+def activity_state_save(
+    *, user, address, document: str, content_type: str, merge: bool = False
+) -> ActivityState:
+    """Store the learner's state document for an activity (PUT: replace; the last write
+    wins). With ``merge`` (POST), a JSON object is merged into a stored JSON object,
+    property by property, as xAPI asks; otherwise it replaces it. One upsert, so a
+    repeated request leaves one row with the same document."""
+    profile = _state_learner_or_refuse(user=user, address=address)
+    with transaction.atomic():
+        if merge:
+            stored = (
+                ActivityState.objects.select_for_update()
+                .filter(
+                    learner=profile, activity_key=address.activity_key, state_id=address.state_id
+                )
+                .first()
+            )
+            if stored is not None and stored.content_type == "application/json":
+                old, new = json.loads(stored.document), json.loads(document)
+                if isinstance(old, dict) and isinstance(new, dict):
+                    document = json.dumps({**old, **new}, ensure_ascii=False)
+        row = ActivityState(
+            learner=profile,
+            kind=ActivityKind.H5P,
+            activity_key=address.activity_key,
+            state_id=address.state_id,
+            content_type=content_type,
+            document=document,
+            updated_at=timezone.now(),
+        )
+        ActivityState.objects.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["learner", "activity_key", "state_id"],
+            update_fields=["content_type", "document", "updated_at"],
+        )
+    return row
+
+
+def activity_state_delete(*, user, address) -> None:
+    """Forget the learner's state document (nothing to forget is fine)."""
+    profile = _state_learner_or_refuse(user=user, address=address)
+    ActivityState.objects.filter(
+        learner=profile, activity_key=address.activity_key, state_id=address.state_id
+    ).delete()

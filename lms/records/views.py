@@ -6,14 +6,14 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses.models import CoursePage
-from lms.records import services, xapi
+from lms.records import selectors, services, xapi
 from lms.records.models import Enrolment
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,74 @@ def statements(request):
     except services.StatementConflict as exc:
         return _error(exc.message, 409, statement_id=str(exc.statement_id))
     response = JsonResponse([str(statement_id) for statement_id in result.ids], safe=False)
+    response["X-Experience-API-Version"] = XAPI_VERSION
+    return response
+
+
+STATE_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+
+
+@never_cache
+def activity_state(request):
+    """/xapi/activities/state?activityId=<H5P activity IRI>&stateId=<id>: the learner's
+    saved state of an H5P activity (the part of the xAPI State resource the player uses).
+
+    The learner is the session's user: no ``agent`` parameter is needed, and one that is
+    sent must name that learner (else 403). GET answers the document as stored (its
+    Content-Type) or 404; PUT stores a JSON document (last write wins), POST merges a JSON
+    object into a stored one; DELETE forgets it; all three answer 204. CSRF header and
+    X-Experience-API-Version: 1.0.x as for statements. 400 for a malformed request or an
+    activity that is not an H5P package, 401 when not logged in, 403 for a package the
+    learner may not play, 413 for a document over 1 MB. Nothing is written on a refusal.
+    """
+    if request.method not in STATE_METHODS:
+        response = _error(_("Use GET, PUT, POST or DELETE for saved state."), 405)
+        response["Allow"] = ", ".join(STATE_METHODS)
+        return response
+    if not request.user.is_authenticated:
+        return _error(_("Log in to save your progress."), 401)
+    if not request.headers.get("X-Experience-API-Version", "").startswith("1.0"):
+        return _error(
+            _("Send the header X-Experience-API-Version: %(version)s.") % {"version": XAPI_VERSION},
+            400,
+        )
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > xapi.MAX_STATE_BYTES:
+        # Refused before the body is read.
+        return _error(xapi.state_too_large_message(length), 413)
+    try:
+        address = xapi.parse_state_address(request.GET)
+        if request.method in ("GET", "HEAD"):
+            profile = selectors.state_learner(user=request.user, address=address)
+            if profile is None:
+                raise services.AccessDenied("")
+            state = selectors.activity_state(learner=profile, address=address)
+            if state is None:
+                return _error(_("No state is saved for this activity yet."), 404)
+            response = HttpResponse(state.document, content_type=state.content_type)
+        elif request.method == "DELETE":
+            services.activity_state_delete(user=request.user, address=address)
+            response = HttpResponse(status=204)
+        else:
+            document = xapi.parse_state_document(request.body, content_type=request.content_type)
+            services.activity_state_save(
+                user=request.user,
+                address=address,
+                document=document,
+                content_type=request.content_type,
+                merge=request.method == "POST",
+            )
+            response = HttpResponse(status=204)
+    except xapi.StateRequestError as exc:
+        return _error(exc.message, exc.status)
+    except services.AccessDenied:
+        return _error(
+            _("You cannot save or read the state of this activity: it is not available to you."),
+            403,
+        )
     response["X-Experience-API-Version"] = XAPI_VERSION
     return response
 

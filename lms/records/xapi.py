@@ -424,3 +424,84 @@ def stored_payload(
         "stored": stamp,
         "version": "1.0.3",
     }
+
+
+# --- the State resource (saved H5P state) -------------------------------------------------
+
+# H5P's contentUserData of a long Course Presentation or Interactive Video stays well
+# below this; the lesson page does not send larger states.
+MAX_STATE_BYTES = 1024 * 1024
+MAX_STATE_ID_LENGTH = 255
+
+
+class StateRequestError(Exception):
+    """A State request the endpoint refuses; ``status`` is 400 or 413."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class StateAddress:
+    """Which document a State request names: an H5P activity's key and the state id."""
+
+    activity_iri: str
+    activity_key: uuid.UUID
+    state_id: str
+    agent: dict | None
+
+
+def parse_state_address(query) -> StateAddress:
+    """activityId (an H5P activity of this platform), stateId, and the optional agent
+    (parsed here, checked against the session's learner by the caller)."""
+    activity_id = query.get("activityId")
+    if not activity_id:
+        raise StateRequestError(_("Name the activity with the activityId parameter."))
+    parsed = parse_activity_iri(activity_id)
+    if parsed is None or parsed[0] != "h5p" or parsed[2]:
+        raise StateRequestError(
+            _("Saved state is supported for H5P activities only: activityId must be %(example)s.")
+            % {"example": "https://…/xapi/activities/h5p/<content id>"}
+        )
+    state_id = query.get("stateId")
+    if not state_id or len(state_id) > MAX_STATE_ID_LENGTH or "\x00" in state_id:
+        raise StateRequestError(
+            _("Name the document with the stateId parameter (at most %(limit)d characters).")
+            % {"limit": MAX_STATE_ID_LENGTH}
+        )
+    if query.get("registration") is not None:
+        raise StateRequestError(_("The registration parameter is not supported."))
+    agent = query.get("agent")
+    if agent is not None:
+        try:
+            agent = json.loads(agent)
+        except ValueError:
+            agent = None
+        if not isinstance(agent, dict):
+            raise StateRequestError(_("The agent parameter must be a JSON object."))
+    return StateAddress(
+        activity_iri=activity_id, activity_key=parsed[1], state_id=state_id, agent=agent
+    )
+
+
+def parse_state_document(body: bytes, *, content_type: str) -> str:
+    """The document of a PUT or POST, as text: JSON, at most MAX_STATE_BYTES."""
+    if len(body) > MAX_STATE_BYTES:
+        raise StateRequestError(state_too_large_message(len(body)), status=413)
+    if content_type != "application/json":
+        raise StateRequestError(_("Send the state as JSON (Content-Type: application/json)."))
+    try:
+        text = body.decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise StateRequestError(_("The state document is not valid JSON.")) from None
+    return text
+
+
+def state_too_large_message(size: int) -> str:
+    return _("The state is too large (%(size)d bytes; at most %(limit)d).") % {
+        "size": size,
+        "limit": MAX_STATE_BYTES,
+    }

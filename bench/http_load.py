@@ -237,6 +237,18 @@ class MemorySampler(threading.Thread):
             self.join(timeout=2)
 
 
+def memory_summary(memory: MemorySampler, root_pid: int) -> str:
+    """One line: the gunicorn master's and each worker's peak, and the peak of their sum."""
+    mib = 1024
+    master = memory.hwm_kib.get(root_pid, 0) / mib
+    workers = [kib / mib for pid, kib in sorted(memory.hwm_kib.items()) if pid != root_pid]
+    return (
+        f"gunicorn peak memory: master VmHWM {master:.1f} MiB; workers VmHWM "
+        f"{', '.join(f'{w:.1f}' for w in workers)} MiB; "
+        f"peak sampled VmRSS of all processes {memory.peak_total_kib / mib:.1f} MiB"
+    )
+
+
 # --- HTTP client --------------------------------------------------------------------------
 
 
@@ -391,15 +403,8 @@ def print_table(results: list[Result], memory: MemorySampler, root_pid: int, met
         )
         if r.error_samples:
             print(f"{'':<44} errors, e.g.: {', '.join(r.error_samples)}")
-    mib = 1024
-    master = memory.hwm_kib.get(root_pid, 0) / mib
-    workers = [kib / mib for pid, kib in sorted(memory.hwm_kib.items()) if pid != root_pid]
     print("-" * len(header))
-    print(
-        f"gunicorn peak memory: master VmHWM {master:.1f} MiB; workers VmHWM "
-        f"{', '.join(f'{w:.1f}' for w in workers)} MiB; "
-        f"peak sampled VmRSS of all processes {memory.peak_total_kib / mib:.1f} MiB"
-    )
+    print(memory_summary(memory, root_pid))
 
 
 def main() -> int:

@@ -43,10 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import (  # noqa: E402 - the shared helpers of bench/http_load.py
     HOST,
+    MemorySampler,
     Result,
     ensure_database,
     free_port,
     manage,
+    memory_summary,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -384,10 +386,13 @@ def main() -> int:
     previous_handler = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     outcomes: list[Outcome] = []
+    memory = None
     try:
         log(f"starting gunicorn on {HOST}:{port} with {args.workers} workers")
         gunicorn = start_gunicorn(env, port, args.workers, log_path)
         wait_until_up(port, gunicorn, log_path)
+        memory = MemorySampler(gunicorn.pid)
+        memory.start()
         warm = Scenario("warm-up", 4, 1, 200)
         drive(port, warm, setup["sessions"], setup["lessons"], 20)
         for scenario in scenarios:
@@ -395,7 +400,11 @@ def main() -> int:
             outcomes.append(
                 drive(port, scenario, setup["sessions"], setup["lessons"], args.time_limit)
             )
+        memory.stop()
+        memory_line = memory_summary(memory, gunicorn.pid)
     finally:
+        if memory is not None:
+            memory.halt()
         stop_gunicorn(gunicorn)
         signal.signal(signal.SIGTERM, previous_handler)
     import django
@@ -407,6 +416,7 @@ def main() -> int:
         "python": sys.version.split()[0],
     }
     print_table(outcomes, meta)
+    print(memory_line)
     all_ids = set().union(*(o.ids for o in outcomes))
     print(verify(env, all_ids))
     if gunicorn is not None and log_path.exists():

@@ -7,17 +7,16 @@ from operator import or_
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from courses.models import CityCurriculumPage, CoursePage
+from lms.core.admin_views import UserFormAdminView
 from lms.people.models import LearnerProfile
 from lms.people.permissions import manageable_agencies, manageable_cities
 from lms.records import services
@@ -71,22 +70,13 @@ class EnrolmentRuleForm(forms.Form):
         self.fields["agency"].queryset = manageable_agencies(user).order_by("city__name", "path")
 
 
-class EnrolmentRulesView(WagtailAdminTemplateMixin, FormView):
+class EnrolmentRulesView(UserFormAdminView):
     form_class = EnrolmentRuleForm
     template_name = "records/admin/enrolment_rules.html"
     page_title = gettext_lazy("Enrolment rules")
     header_icon = "group"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not can_manage_rules(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    allowed = staticmethod(can_manage_rules)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

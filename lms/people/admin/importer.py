@@ -13,11 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django.views.generic import FormView
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from lms.core.admin_views import UserFormAdminView
 from lms.people.importing import (
     COLUMNS,
     MAX_FILE_SIZE,
@@ -84,23 +83,14 @@ class LearnerImportForm(forms.Form):
             self.fields["city"].empty_label = None
 
 
-class LearnerImportView(WagtailAdminTemplateMixin, FormView):
+class LearnerImportView(UserFormAdminView):
     form_class = LearnerImportForm
     template_name = "people/admin/import_form.html"
     results_template_name = "people/admin/import_results.html"
     page_title = _("Import learners")
     header_icon = "upload"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not can_import(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    allowed = staticmethod(can_import)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,6 +5,23 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
 
+def normalise_login(value: str) -> str:
+    """What the learner typed, as we look it up: NIPs are often typed in groups
+    ("19860926 201505 1 001"), so a login of digits and spaces loses the spaces."""
+    login = (value or "").strip()
+    compact = login.replace(" ", "")
+    return compact if compact.isdigit() else login
+
+
+def users_matching_login(login: str) -> list:
+    """At most two users whose username, NIP or email (any case) is this login."""
+    return list(
+        get_user_model()
+        .objects.filter(Q(username=login) | Q(profile__nip=login) | Q(email__iexact=login))
+        .distinct()[:2]
+    )
+
+
 class NipOrEmailBackend(ModelBackend):
     """Learners type whatever they remember: their 18-digit NIP or their email."""
 
@@ -14,15 +31,7 @@ class NipOrEmailBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if not username or password is None:
             return None
-        login = username.strip()
-        # NIPs are often typed in groups ("19860926 201505 1 001").
-        if login.replace(" ", "").isdigit():
-            login = login.replace(" ", "")
-        candidates = list(
-            User.objects.filter(
-                Q(username=login) | Q(profile__nip=login) | Q(email__iexact=login)
-            ).distinct()[:2]
-        )
+        candidates = users_matching_login(normalise_login(username))
         if len(candidates) != 1:
             # Unknown, or ambiguous: run the hasher anyway so timing does not reveal which.
             User().set_password(password)

@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from lms.people import permissions
+from lms.people.backends import normalise_login, users_matching_login
 from lms.people.models import Agency, City, LearnerProfile
 from lms.people.nip import validate_nip_matches
 from lms.people.services import nip_parse
@@ -36,12 +36,6 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is not active. Contact your city's BKPSDM."),
     }
 
-    def clean_username(self):
-        login = (self.cleaned_data.get("username") or "").strip()
-        # People copy NIPs from documents that print them in groups ("19860926 201505 1 001").
-        compact = login.replace(" ", "")
-        return compact if compact.isdigit() else login
-
     def clean(self):
         try:
             return super().clean()
@@ -54,17 +48,11 @@ class LoginForm(AuthenticationForm):
             raise
 
     def _is_inactive_with_right_password(self) -> bool:
-        login = (self.cleaned_data.get("username") or "").strip()
+        login = normalise_login(self.cleaned_data.get("username"))
         password = self.cleaned_data.get("password")
         if not login or not password:
             return False
-        if login.replace(" ", "").isdigit():
-            login = login.replace(" ", "")
-        candidates = list(
-            get_user_model()
-            .objects.filter(Q(username=login) | Q(profile__nip=login) | Q(email__iexact=login))
-            .distinct()[:2]
-        )
+        candidates = users_matching_login(login)
         return (
             len(candidates) == 1
             and not candidates[0].is_active

@@ -597,3 +597,17 @@ class LessonPage(Page):
             raise Http404
         context.update(course_and_rest)
         return context
+
+
+# The question bank and quizzes live in their own module; imported here so that Django
+# finds them as models of this app.
+from courses.quiz_models import (  # noqa: E402, F401
+    GradingMethod,
+    Question,
+    QuestionAnswer,
+    QuestionCategory,
+    QuestionType,
+    Quiz,
+    QuizSlot,
+    ReviewWhen,
+)

@@ -486,3 +486,158 @@ class ActivityState(models.Model):
 
     def __str__(self):
         return f"{self.learner_id} {self.activity_key} {self.state_id}"
+
+
+class AttemptState(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class AttemptCloser(models.TextChoices):
+    """Who ended an attempt: the learner, or the deadline (on the next touch or the
+    periodic task)."""
+
+    LEARNER = "learner", _("The learner")
+    DEADLINE = "deadline", _("Time ran out")
+
+
+class QuizAttempt(models.Model):
+    """One attempt of a learner at a quiz. Starting it fixes its questions, their order and
+    the rules (pass mark, deadline, review options) copied from the quiz."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        "people.LearnerProfile",
+        on_delete=models.PROTECT,
+        related_name="quiz_attempts",
+        verbose_name=_("learner"),
+    )
+    quiz_key = models.UUIDField(_("quiz key"))
+    lesson_key = models.UUIDField(_("lesson key"))
+    course_key = models.UUIDField(_("course key"))
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=AttemptState.choices, default=AttemptState.IN_PROGRESS
+    )
+    closed_by = models.CharField(
+        _("ended by"), max_length=10, choices=AttemptCloser.choices, blank=True
+    )
+    # The random draw and shuffles come from this seed, so they can be reproduced.
+    seed = models.BigIntegerField(_("seed"))
+    rules = models.JSONField(_("rules in force"))
+    pass_mark_percent = models.DecimalField(_("pass mark (%)"), max_digits=5, decimal_places=2)
+    started_at = models.DateTimeField(_("started at"))
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    last_saved_at = models.DateTimeField(_("last answer saved at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    max_points = models.DecimalField(_("maximum points"), max_digits=8, decimal_places=2)
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, null=True, blank=True)
+    score_percent = models.FloatField(_("score (%)"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    # Goes up on every regrade; names the statement that reported this grade.
+    grade_version = models.PositiveSmallIntegerField(_("grade version"), default=0)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["learner_id", "quiz_key", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz_key", "number"], name="records_attempt_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "quiz_key"],
+                condition=Q(state="in_progress"),
+                name="records_attempt_one_open_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="in_progress") | Q(submitted_at__isnull=False),
+                name="records_attempt_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["quiz_key", "state"]),
+            models.Index(
+                fields=["deadline_at"],
+                condition=Q(state="in_progress"),
+                name="records_attempt_open_deadline",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.quiz_key} #{self.number}"
+
+
+class AttemptQuestion(models.Model):
+    """One question of an attempt: the question as it was when drawn (``spec``, the answer
+    key included: it never leaves the server before review allows), the order its answers
+    are shown in, the learner's saved response and its grade."""
+
+    attempt = models.ForeignKey(
+        QuizAttempt, on_delete=models.CASCADE, related_name="questions", verbose_name=_("attempt")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    question_key = models.UUIDField(_("question key"))
+    question_version = models.PositiveIntegerField(_("question version"))
+    spec = models.JSONField(_("question as drawn"))
+    # The answer ids in the order this learner sees them (shuffled per attempt).
+    answer_order = models.JSONField(_("answer order"), default=list)
+    max_points = models.DecimalField(_("maximum points"), max_digits=6, decimal_places=2)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    fraction = models.FloatField(_("credit (0-1)"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attempt question")
+        verbose_name_plural = _("attempt questions")
+        ordering = ["attempt_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="records_attempt_question_position"
+            )
+        ]
+        indexes = [models.Index(fields=["question_key"])]
+
+    def __str__(self):
+        return f"{self.attempt_id} Q{self.position}"
+
+
+class AttemptRegrade(models.Model):
+    """History of a regrade: the attempt's grade before and after a question fix."""
+
+    attempt = models.ForeignKey(
+        QuizAttempt, on_delete=models.CASCADE, related_name="regrades", verbose_name=_("attempt")
+    )
+    regraded_at = models.DateTimeField(_("regraded at"))
+    regraded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("regraded by"),
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    grade_version = models.PositiveSmallIntegerField(_("grade version"))
+    old_points = models.DecimalField(_("points before"), max_digits=8, decimal_places=2)
+    new_points = models.DecimalField(_("points after"), max_digits=8, decimal_places=2)
+    old_score_percent = models.FloatField(_("score before (%)"))
+    new_score_percent = models.FloatField(_("score after (%)"))
+    old_passed = models.BooleanField(_("passed before"))
+    new_passed = models.BooleanField(_("passed after"))
+    # Per question: position, old and new version, old and new points.
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("regrade")
+        verbose_name_plural = _("regrades")
+        ordering = ["attempt_id", "grade_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "grade_version"], name="records_regrade_once_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.attempt_id} v{self.grade_version}"

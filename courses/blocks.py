@@ -9,6 +9,7 @@ from django.forms.utils import ErrorList
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.admin.widgets.chooser import BaseChooser
 from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.coreutils import resolve_model_string
@@ -347,14 +348,168 @@ class H5PActivityBlock(_ActivityBlock):
         description = _("An interactive H5P exercise; its score can complete the lesson.")
 
 
+# --- quizzes (quizadmin) ------------------------------------------------------------------
+
+
+class QuizKeyChooser(BaseChooser):
+    """The quiz chooser modal (courses.quiz_admin, filtered to the editor's courses) for a
+    value that is the quiz's key rather than its primary key."""
+
+    model = "courses.Quiz"
+    chooser_modal_url_name = "quiz_chooser:choose"
+    choose_one_text = _("Choose a quiz")
+    choose_another_text = _("Choose another quiz")
+    link_to_chosen_text = _("Edit this quiz")
+    icon = "tasks"
+
+    def get_instance(self, value):
+        if isinstance(value, self.model_class) or value in (None, ""):
+            return value or None
+        key = _as_uuid(value)
+        if key is not None:
+            return self.model_class.objects.filter(key=key).first()
+        if str(value).strip().isdigit():
+            return self.model_class.objects.filter(pk=int(value)).first()
+        return None
+
+    def get_value_data_from_instance(self, instance):
+        data = super().get_value_data_from_instance(instance)
+        data["id"] = str(instance.key)
+        return data
+
+    def get_value_data(self, value):
+        data = super().get_value_data(value)
+        key = _as_uuid(value) if not isinstance(value, self.model_class) else None
+        if data is None and key is not None:
+            # Keep a key the bank no longer has, so saving explains the problem instead of
+            # silently dropping it.
+            return {
+                "id": str(key),
+                "edit_url": None,
+                self.display_title_key: _("Unknown quiz (%(key)s)") % {"key": key},
+            }
+        return data
+
+
+class QuizKeyBlock(blocks.FieldBlock):
+    """A quiz picked with the quiz chooser, stored as the quiz's key (a UUID string, as in
+    lessons written before the chooser and as lms.records keys on it). Whether the quiz
+    fits the lesson (same course, the editor may use it) is checked by the page form
+    (``quiz_choice_errors``): a block knows neither the user nor the lesson."""
+
+    def __init__(self, required=True, help_text=None, **kwargs):
+        self._required = required
+        self._help_text = help_text
+        super().__init__(**kwargs)
+
+    @cached_property
+    def field(self):
+        return forms.CharField(
+            required=self._required, help_text=self._help_text, widget=QuizKeyChooser()
+        )
+
+    def value_from_datadict(self, data, files, prefix):
+        value = super().value_from_datadict(data, files, prefix)
+        # A primary key (from an older chooser response) is stored as the quiz's key.
+        if value and str(value).strip().isdigit():
+            from courses.quiz_models import Quiz
+
+            key = Quiz.objects.filter(pk=int(value)).values_list("key", flat=True).first()
+            return str(key) if key else str(value).strip()
+        return value
+
+    def get_form_state(self, value):
+        return self.field.widget.get_value_data(value)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        value = normalise_activity_key(value)
+        if has_catalogue(ActivityKind.QUIZ) and not resolve_activities(ActivityKind.QUIZ, [value]):
+            raise ValidationError(
+                _("No quiz with this ID exists. Choose one with the quiz chooser."),
+                code="unknown_activity_key",
+            )
+        return value
+
+    class Meta:
+        icon = "tasks"
+        template = "blocks/activity_key_block.html"
+        description = _("A quiz from the course's question bank.")
+
+
+def quiz_choice_errors(
+    stream_value, *, user, course, kept_keys=()
+) -> StreamBlockValidationError | None:
+    """Errors for quiz blocks naming a quiz of another course, or one the user may not
+    use (keys already in the lesson, ``kept_keys``, stay allowed for the latter), or None.
+    Called by the lesson's admin form, which knows the user and the lesson's course."""
+    from courses.quiz_models import Quiz
+    from courses.quiz_permissions import quizzes_for
+
+    positions = {}
+    for index, child in enumerate(stream_value or []):
+        if isinstance(child.block, QuizBlock) and child.value.get("key"):
+            positions.setdefault(str(child.value["key"]), []).append(index)
+    if not positions:
+        return None
+    ids = [key for key in (_as_uuid(k) for k in positions) if key is not None]
+    course_of = dict(Quiz.objects.filter(key__in=ids).values_list("key", "course_id").iterator())
+    course_of = {str(key): course_id for key, course_id in course_of.items()}
+    usable = {
+        str(key) for key in quizzes_for(user).filter(key__in=ids).values_list("key", flat=True)
+    }
+    other_course = _(
+        "This quiz belongs to another course. Choose a quiz of this lesson's course, or "
+        "make one in the course's question bank."
+    )
+    not_usable = _(
+        "You may not use this quiz: it is not in a course you can edit. "
+        "Choose one from the list the chooser shows you."
+    )
+    block_errors = {}
+    for key, indexes in positions.items():
+        if key not in course_of:
+            continue  # unknown keys are reported by the block itself
+        if course is not None and course_of[key] != course.pk:
+            message, code = other_course, "other_course"
+        elif key not in usable and key not in kept_keys:
+            message, code = not_usable, "not_choosable"
+        else:
+            continue
+        for index in indexes:
+            block_errors[index] = StructBlockValidationError(
+                block_errors={"key": ErrorList([ValidationError(message, code=code)])}
+            )
+    return StreamBlockValidationError(block_errors=block_errors) if block_errors else None
+
+
 class QuizBlock(_ActivityBlock):
     kind = ActivityKind.QUIZ
-    key = ActivityKeyBlock(
-        ActivityKind.QUIZ,
-        label=_("quiz ID"),
-        help_text=_("The ID of a quiz from the question bank."),
+    key = QuizKeyBlock(
+        label=_("quiz"),
+        help_text=_("A quiz of this lesson's course, from its question bank."),
     )
     title = blocks.CharBlock(label=_("title"), max_length=200)
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        # The start URL needs the lesson too: the learner's attempt belongs to the quiz
+        # as placed in this lesson. Computed here, lazily, so a lesson renders even while
+        # the learner's quiz pages are not installed.
+        page = (parent_context or {}).get("page")
+        activity = context.get("activity")
+        lesson_key = getattr(page, "translation_key", None)
+        start_url = ""
+        if activity is not None and lesson_key is not None:
+            from courses.quiz_catalogue import quiz_start_url
+
+            start_url = quiz_start_url(quiz_key=activity.key, lesson_key=lesson_key)
+        context["start_url"] = start_url or getattr(activity, "launch_url", "")
+        # Only the quiz engine's own catalogue knows the summary (a stand-in may not).
+        context["summary"] = activity if hasattr(activity, "question_count") else None
+        return context
 
     class Meta:
         icon = "tasks"

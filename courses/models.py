@@ -28,7 +28,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from courses.activities import ActivityKind
-from courses.blocks import BaseStreamBlock, h5p_choice_errors
+from courses.blocks import BaseStreamBlock, h5p_choice_errors, quiz_choice_errors
 
 
 class LearningForm(models.TextChoices):
@@ -463,6 +463,12 @@ class LessonPageForm(WagtailAdminPageForm):
             # Only the form knows who is editing: refuse packages they may not choose.
             kept = self.instance.activity_keys(ActivityKind.H5P) if self.instance.pk else ()
             error = h5p_choice_errors(body, user=self.for_user, kept_keys=kept)
+            if error is not None:
+                self.add_error("body", error)
+            # A quiz must be one of the lesson's own course (quizadmin).
+            kept = self.instance.activity_keys(ActivityKind.QUIZ) if self.instance.pk else ()
+            course = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
+            error = quiz_choice_errors(body, user=self.for_user, course=course, kept_keys=kept)
             if error is not None:
                 self.add_error("body", error)
         return cleaned_data

@@ -30,3 +30,16 @@ def give_new_curriculum_its_rights(request, page):
     # workflow as one made by courses.services.city_curriculum_create.
     if isinstance(page.specific, CityCurriculumPage):
         services.city_curriculum_rights_install(page=page.specific)
+
+
+# --- quiz engine (quizadmin): question bank, quizzes, import/export, quiz chooser ---------
+
+
+# Imported here, at hook discovery, so its permission policies are registered before any
+# admin code asks for the models' policies.
+from courses.quiz_admin import admin_viewsets  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_quiz_viewsets():
+    return admin_viewsets()

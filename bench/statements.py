@@ -141,7 +141,8 @@ def iri(kind: str, key: str) -> str:
 
 
 class StatementMaker:
-    """Statements a learner's browser would send: views, progress, H5P answers, quizzes."""
+    """Statements a learner's browser would send: views, progress, H5P answers. (Quiz
+    results are graded on the server and never come from the browser.)"""
 
     def __init__(self, lessons: list[dict], seed: int):
         self.lessons = lessons
@@ -162,14 +163,6 @@ class StatementMaker:
                     "score": {"scaled": scaled, "raw": int(scaled * 10), "min": 0, "max": 10},
                     "duration": "PT15S",
                 },
-                "context": parent,
-            }
-        elif lesson["quiz"] and roll < 0.6:
-            passed = rng.random() < 0.3
-            statement = {
-                "verb": {"id": ADL + ("passed" if passed else "failed")},
-                "object": {"id": iri("quiz", lesson["quiz"][0])},
-                "result": {"success": passed, "score": {"scaled": 0.8 if passed else 0.4}},
                 "context": parent,
             }
         else:

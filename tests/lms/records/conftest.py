@@ -186,7 +186,80 @@ def complete_all(setup: CourseSetup) -> list[dict]:
     return [*views, h5p(setup, 0.9, completion=True), quiz_passed(setup)]
 
 
+def _is_quiz_result(item) -> bool:
+    return (
+        isinstance(item, dict)
+        and "/xapi/activities/quiz/" in str(item.get("object", {}).get("id", ""))
+        and ("result" in item or item.get("verb", {}).get("id") in (ADL + "passed", ADL + "failed"))
+    )
+
+
+def quiz_result(learner, item: dict):
+    """Record a quiz result as a submitted attempt does (the server grades quizzes; the
+    browser may not send quiz results): a submitted attempt row, then quiz_result_record."""
+    from lms.records.services import quiz_result_record
+    from lms.records.xapi import parse_statement
+
+    parsed = parse_statement(item)
+    passed = parsed.verb == ADL + "passed" or parsed.success is True
+    attempt = submitted_attempt(learner, item)
+    score = parsed.score_percent if parsed.score_percent is not None else (100.0 if passed else 0)
+    return quiz_result_record(attempt=attempt, quiz_grade_percent=score, passed=passed)
+
+
+def submitted_attempt(learner, item: dict):
+    """A submitted quiz attempt row for a quiz statement's quiz and lesson (no questions)."""
+    from django.utils import timezone
+
+    from lms.records.models import QuizAttempt
+    from lms.records.xapi import parse_statement
+
+    parsed = parse_statement(item)
+    passed = parsed.verb == ADL + "passed" or parsed.success is True
+    now = timezone.now()
+    return QuizAttempt.objects.create(
+        learner=learner,
+        quiz_key=parsed.activity_key,
+        lesson_key=parsed.lesson_key,
+        course_key=uuid.uuid4(),
+        number=QuizAttempt.objects.filter(learner=learner, quiz_key=parsed.activity_key).count()
+        + 1,
+        state="submitted",
+        seed=0,
+        rules={},
+        pass_mark_percent=70,
+        started_at=now,
+        submitted_at=now,
+        max_points=1,
+        points=1 if passed else 0,
+        score_percent=100.0 if passed else 0.0,
+        passed=passed,
+    )
+
+
 def post(client, payload, **extra):
+    """POST statements as the browser does. Quiz results in the payload (quiz_passed(...),
+    a failed quiz) stand for taking the quiz: the browser may not send them any more, so
+    they are recorded as a submitted attempt would record them, and the rest is posted."""
+    from django.http import JsonResponse
+
+    from lms.people.models import LearnerProfile
+
+    items = payload if isinstance(payload, list) else [payload]
+    quiz_items = [item for item in items if _is_quiz_result(item)]
+    if quiz_items:
+        user_id = client.session.get("_auth_user_id")
+        learner = LearnerProfile.objects.get(user_id=user_id)
+        rest = [item for item in items if not _is_quiz_result(item)]
+        response = _post(client, rest, **extra) if rest else None
+        if response is None or response.status_code == 200:
+            for item in quiz_items:
+                quiz_result(learner, item)
+        return response or JsonResponse([item["id"] for item in quiz_items], safe=False)
+    return _post(client, payload, **extra)
+
+
+def _post(client, payload, **extra):
     return client.post(
         "/xapi/statements",
         data=json.dumps(payload),

@@ -147,6 +147,9 @@ class Command(BaseCommand):
         load_demo_courses(index=index, city_pages=pages, stdout=self.stdout)
         for page in pages.values():
             self._h5p_lessons(page)
+        from courses.demo_quizzes import load_demo_quizzes
+
+        load_demo_quizzes(stdout=self.stdout)
 
     @transaction.atomic
     def _h5p_lessons(self, city_page):

@@ -14,7 +14,14 @@ urlpatterns = [
     path("akun/", include(people_urls)),
     path("xapi/", include("lms.records.urls")),
     path("h5p/", include("content.urls")),
+    path("kuis/", include("lms.records.quiz_urls", namespace="quiz")),
     path("kurikulum-saya/", core_views.my_curriculum, name="my-curriculum"),
+    # notifications and supervisor feedback
+    path("notifikasi/", include("lms.notifications.urls")),
+    path("umpan-balik/", include("lms.feedback.urls")),
+    # beranda/ (learner home) and tim-saya/ (supervisor's team), before Wagtail's catch-all.
+    path("", include("lms.learning.urls")),
+    path("sertifikat/", include("lms.records.certificate_urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

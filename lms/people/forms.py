@@ -101,7 +101,7 @@ def _agency_choices(user):
 class CityForm(WagtailAdminModelForm):
     class Meta:
         model = City
-        fields = ["name", "slug", "bkpsdm_name", "timezone"]
+        fields = ["name", "slug", "bkpsdm_name", "timezone", "certificate_number_format"]
 
 
 class AgencyForm(WagtailAdminModelForm):

@@ -3,7 +3,10 @@ their agencies (OPD / unit kerja, a tree of any depth), the ASN learner profile 
 user (NIP, rank, position, supervisor), and the groups that give staff their role in a city.
 """
 
+import string
+
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +29,69 @@ class User(AbstractUser):
         ]
 
 
+# --- certificate numbers --------------------------------------------------------------------
+CERTIFICATE_NUMBER_DEFAULT_FORMAT = "{seq:05d}/SERT/{city}/{year}"
+# What a city's format may use; {seq} counts per city per year, from 1.
+CERTIFICATE_NUMBER_PLACEHOLDERS = ("seq", "year", "city", "course")
+# Numbers travel to SIASN in CourseCompletion.certificate_number, which holds 40 characters.
+CERTIFICATE_NUMBER_MAX_LENGTH = 40
+
+
+def validate_certificate_number_format(value: str) -> None:
+    """A format may only use the known placeholders, and must use {seq}, {year} and {city}
+    so that numbers cannot repeat across years and cities."""
+
+    def braced(names) -> str:
+        return ", ".join("{" + name + "}" for name in names)
+
+    known = braced(CERTIFICATE_NUMBER_PLACEHOLDERS)
+    try:
+        fields = [field for _text, field, _spec, _conv in string.Formatter().parse(value)]
+    except ValueError:
+        raise ValidationError(
+            _(
+                "The format has an unmatched brace. Write placeholders as {seq}; the known "
+                "ones are: %(known)s."
+            ),
+            code="braces",
+            params={"known": known},
+        ) from None
+    used = {field for field in fields if field is not None}
+    unknown = sorted(used - set(CERTIFICATE_NUMBER_PLACEHOLDERS))
+    if unknown:
+        raise ValidationError(
+            _("Unknown placeholder %(unknown)s. The known placeholders are: %(known)s."),
+            code="unknown",
+            params={"unknown": braced(unknown), "known": known},
+        )
+    missing = [name for name in ("seq", "year", "city") if name not in used]
+    if missing:
+        raise ValidationError(
+            _(
+                "The format must contain %(missing)s, so that no two certificates get the "
+                "same number."
+            ),
+            code="missing",
+            params={"missing": braced(missing)},
+        )
+    try:
+        sample = value.format(seq=99999, year=2026, city="X" * 12, course="X" * 8)
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise ValidationError(
+            _("A placeholder has a format the numbers cannot use; write e.g. {seq:05d} or {seq}."),
+            code="spec",
+        ) from None
+    if len(sample) > CERTIFICATE_NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            _(
+                "Numbers in this format would be longer than %(max)d characters; shorten the "
+                "fixed text."
+            ),
+            code="length",
+            params={"max": CERTIFICATE_NUMBER_MAX_LENGTH},
+        )
+
+
 class City(models.Model):
     """A regional government (pemerintah kota/kabupaten/provinsi) with its own curriculum."""
 
@@ -45,6 +111,17 @@ class City(models.Model):
         _("time zone"), max_length=32, choices=TimeZone.choices, default=TimeZone.WIB
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    certificate_number_format = models.CharField(
+        _("certificate number format"),
+        max_length=80,
+        default=CERTIFICATE_NUMBER_DEFAULT_FORMAT,
+        validators=[validate_certificate_number_format],
+        help_text=_(
+            "How this city numbers its certificates. Placeholders: {seq} the number of the "
+            "certificate in the city and year (e.g. {seq:05d} for 00001), {year}, {city} (the "
+            "city's short name in capitals), {course} (the course's initials)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -109,10 +109,17 @@ def role_permissions_sync() -> None:
 
 @transaction.atomic
 def city_create(
-    *, name: str, slug: str, bkpsdm_name: str, timezone: str = City.TimeZone.WIB
+    *,
+    name: str,
+    slug: str,
+    bkpsdm_name: str,
+    timezone: str = City.TimeZone.WIB,
+    certificate_number_format: str | None = None,
 ) -> City:
     """Create a city with its staff groups and its own image/document collection."""
     city = City(name=name, slug=slug, bkpsdm_name=bkpsdm_name, timezone=timezone)
+    if certificate_number_format:
+        city.certificate_number_format = certificate_number_format.strip()
     city.full_clean()
     city.save()
 
@@ -467,7 +474,13 @@ def learner_activate(*, profile: LearnerProfile) -> LearnerProfile:
 
 @transaction.atomic
 def city_update(
-    *, city: City, name=UNCHANGED, slug=UNCHANGED, bkpsdm_name=UNCHANGED, timezone=UNCHANGED
+    *,
+    city: City,
+    name=UNCHANGED,
+    slug=UNCHANGED,
+    bkpsdm_name=UNCHANGED,
+    timezone=UNCHANGED,
+    certificate_number_format=UNCHANGED,
 ) -> City:
     city = City.objects.select_for_update().get(pk=city.pk)
     for field, value in (
@@ -475,6 +488,7 @@ def city_update(
         ("slug", slug),
         ("bkpsdm_name", bkpsdm_name),
         ("timezone", timezone),
+        ("certificate_number_format", certificate_number_format),
     ):
         if value is not UNCHANGED:
             setattr(city, field, value.strip() if isinstance(value, str) else value)

@@ -9,6 +9,8 @@ This app is the only writer of learner data. It stores:
   fields the national civil-service system (SIASN "riwayat kursus") asks for;
 - ``JpCredit``: the yearly JP ledger, one row per credit (or per part of a split credit);
 - ``Enrolment`` (+ ``EnrolmentChange`` history) and ``EnrolmentRule``;
+- ``Certificate`` (+ ``CertificateCounter``, the per-city, per-year sequence): the
+  verifiable certificate of a completion;
 - ``Rollup``: exact, pre-aggregated counters per city x agency x course x year, sharded
   by learner so that a busy city's counters are not one hot row.
 
@@ -16,6 +18,7 @@ Content is referred to by stable keys only (a page's ``translation_key``, an act
 key), never by a revision, so edits to courses never rewrite a learner's history.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -641,3 +644,101 @@ class AttemptRegrade(models.Model):
 
     def __str__(self):
         return f"{self.attempt_id} v{self.grade_version}"
+
+
+# --- certificates ----------------------------------------------------------------------
+
+
+def certificate_verification_code_new() -> str:
+    # 16 random bytes, URL-safe: 22 characters nobody can guess or enumerate.
+    return secrets.token_urlsafe(16)
+
+
+def certificate_pdf_path(instance: "Certificate", filename: str) -> str:
+    # A random name, not the public verification code: files stay private even where
+    # the media storage is reachable by URL.
+    return f"certificates/{instance.year}/{uuid.uuid4().hex}.pdf"
+
+
+class CertificateCounter(models.Model):
+    """The last certificate sequence number given out in a city in a year. Issuing locks
+    this row (SELECT ... FOR UPDATE), so concurrent issues get consecutive numbers."""
+
+    city = models.ForeignKey(
+        "people.City", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "year"], name="records_certificate_counter_city_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.city_id}/{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    """The certificate of a course completion: its number in the issuing city's format,
+    a public verification code (the QR code's link), the PDF, and its revocation."""
+
+    completion = models.OneToOneField(
+        CourseCompletion,
+        on_delete=models.PROTECT,
+        related_name="certificate",
+        verbose_name=_("course completion"),
+    )
+    city = models.ForeignKey(
+        "people.City",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issuing city"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=32,
+        unique=True,
+        default=certificate_verification_code_new,
+        editable=False,
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    pdf = models.FileField(_("PDF"), upload_to=certificate_pdf_path, blank=True, max_length=200)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "year", "sequence"], name="records_certificate_sequence_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="records_certificate_revoked_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -560,3 +560,219 @@ def activity_state(*, learner: LearnerProfile, address) -> ActivityState | None:
     return ActivityState.objects.filter(
         learner=learner, activity_key=address.activity_key, state_id=address.state_id
     ).first()
+
+
+# --- learner home and supervisors' team pages (lms.learning) ------------------------------
+# Batched reads: each function is a fixed number of queries however many courses, credits
+# or staff there are. The pages compose them in lms.learning.selectors.
+
+
+@dataclass(frozen=True)
+class LearnerRecords:
+    """Everything recorded about one learner that their home page shows."""
+
+    enrolments: list[Enrolment]
+    course_rows: dict[uuid.UUID, ActivityProgress]
+    lesson_rows: dict[uuid.UUID, ActivityProgress]
+    completions: list[CourseCompletion]
+    credits: list[JpCredit]
+
+
+def learner_records(
+    *, learner: LearnerProfile, year: int, completion_related: Sequence[str] = ()
+) -> LearnerRecords:
+    """A learner's enrolments (active and withdrawn), course and lesson progress rows,
+    completions and the year's JP credits; four queries. ``completion_related`` names
+    one-to-one relations of CourseCompletion to fetch in the same query (the certificate)."""
+    enrolments = list(enrolments_of(learner=learner, active_only=False))
+    course_rows, lesson_rows = {}, {}
+    for row in ActivityProgress.objects.filter(
+        learner=learner, kind__in=[ActivityKind.COURSE, ActivityKind.LESSON]
+    ).only(
+        "kind",
+        "activity_key",
+        "course_key",
+        "progress",
+        "started_at",
+        "last_activity_at",
+        "completed_at",
+        "best_score",
+    ):
+        (course_rows if row.kind == ActivityKind.COURSE else lesson_rows)[row.activity_key] = row
+    completions = list(
+        CourseCompletion.objects.filter(learner=learner)
+        .select_related(*completion_related)
+        .order_by("-completed_at")
+    )
+    credits = list(
+        JpCredit.objects.filter(learner=learner, year=year).order_by("credited_on", "pk")
+    )
+    return LearnerRecords(enrolments, course_rows, lesson_rows, completions, credits)
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    attempt_id: uuid.UUID
+    learner_id: int
+    quiz_key: uuid.UUID
+    course_key: uuid.UUID
+    number: int
+    score_percent: float | None
+    passed: bool | None
+    submitted_at: datetime.datetime
+
+
+def recent_quiz_results(*, learners, per_learner: int = 2) -> dict[int, list[QuizResult]]:
+    """The latest submitted quiz attempts of each learner (newest first); one query.
+
+    ``learners`` is a queryset of profiles (or of their pks), so a large team is one
+    subquery rather than thousands of parameters.
+    """
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    from lms.records.models import AttemptState, QuizAttempt
+
+    if isinstance(learners, (list, tuple, set)):
+        learner_filter = Q(learner_id__in=list(learners))
+    else:
+        learner_filter = Q(learner_id__in=learners.values("pk"))
+    rows = (
+        QuizAttempt.objects.filter(learner_filter, state=AttemptState.SUBMITTED)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("learner_id")],
+                order_by=[F("submitted_at").desc(), F("number").desc()],
+            )
+        )
+        .filter(rank__lte=per_learner)
+        .values(
+            "learner_id",
+            "quiz_key",
+            "course_key",
+            "number",
+            "score_percent",
+            "passed",
+            "submitted_at",
+            attempt_id=F("id"),
+        )
+    )
+    results = defaultdict(list)
+    for row in rows:
+        results[row["learner_id"]].append(QuizResult(**row))
+    for items in results.values():
+        items.sort(key=lambda r: r.submitted_at, reverse=True)
+    return dict(results)
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One person on a supervisor's team page, read straight from the records."""
+
+    profile: LearnerProfile
+    is_direct: bool
+    mandatory_total: int
+    mandatory_completed: int
+    mandatory_percent: int
+    overdue: int
+    jp_this_year: int
+    last_activity_at: datetime.datetime | None
+    recent_quizzes: list[QuizResult]
+
+    @property
+    def jp_missing(self) -> int:
+        return max(0, YEARLY_MINIMUM_JP - self.jp_this_year)
+
+    @property
+    def behind_on_jp(self) -> bool:
+        return self.jp_this_year < YEARLY_MINIMUM_JP
+
+
+def team_rows(
+    *,
+    viewer,
+    supervisor: LearnerProfile,
+    year: int,
+    today: datetime.date,
+    indirect: bool = False,
+    only: LearnerProfile | None = None,
+) -> list[TeamRow]:
+    """A supervisor's staff (direct, or everyone below them) with mandatory-course
+    progress, overdue count, JP of the year, latest quiz results and last activity.
+
+    Five queries (after the viewer's roles), whatever the size of the team. Only people
+    the viewer may see (lms.people.permissions) and of the supervisor's own city appear.
+    ``only`` narrows it to one person (the person page), with the same rules.
+    """
+    from lms.people.selectors import staff_of
+
+    staff_qs = staff_of(supervisor=supervisor, indirect=indirect).filter(
+        pk__in=permissions.visible_profiles(viewer).values("pk"),
+        city_id=supervisor.city_id,
+        is_active=True,
+    )
+    if only is not None:
+        staff_qs = staff_qs.filter(pk=only.pk)
+    staff = list(staff_qs.order_by("full_name", "pk"))
+    if not staff:
+        return []
+    ids = [p.pk for p in staff]
+    # Filter by subquery, not by a list of ids: a city head's whole tree can be thousands.
+    learner_ids = staff_qs.values("pk") if len(ids) > 500 else ids
+
+    mandatory = defaultdict(dict)
+    for row in Enrolment.objects.filter(
+        learner_id__in=learner_ids, status=Enrolment.Status.ACTIVE, is_mandatory=True
+    ).values("learner_id", "course_key", "due_date"):
+        mandatory[row["learner_id"]][row["course_key"]] = row["due_date"]
+
+    progress = defaultdict(dict)
+    last_activity = {}
+    for row in ActivityProgress.objects.filter(
+        learner_id__in=learner_ids, kind=ActivityKind.COURSE
+    ).values("learner_id", "course_key", "progress", "completed_at", "last_activity_at"):
+        progress[row["learner_id"]][row["course_key"]] = row
+        previous = last_activity.get(row["learner_id"])
+        if previous is None or row["last_activity_at"] > previous:
+            last_activity[row["learner_id"]] = row["last_activity_at"]
+
+    jp = dict(
+        JpCredit.objects.filter(learner_id__in=learner_ids, year=year)
+        .values("learner_id")
+        .annotate(total=Sum("jp"))
+        .values_list("learner_id", "total")
+    )
+    quizzes = recent_quiz_results(learners=learner_ids)
+
+    rows = []
+    for profile in staff:
+        courses = mandatory.get(profile.pk, {})
+        done = overdue = percent_sum = 0
+        for course_key, due_date in courses.items():
+            course = progress[profile.pk].get(course_key)
+            complete = course is not None and course["completed_at"] is not None
+            percent_sum += 100 if complete else (course["progress"] if course else 0)
+            if complete:
+                done += 1
+            elif due_date is not None and due_date < today:
+                overdue += 1
+        rows.append(
+            TeamRow(
+                profile=profile,
+                is_direct=profile.supervisor_id == supervisor.pk,
+                mandatory_total=len(courses),
+                mandatory_completed=done,
+                mandatory_percent=round(percent_sum / len(courses)) if courses else 100,
+                overdue=overdue,
+                jp_this_year=jp.get(profile.pk, 0),
+                last_activity_at=last_activity.get(profile.pk),
+                recent_quizzes=quizzes.get(profile.pk, []),
+            )
+        )
+    return rows
+
+
+def learner_quiz_results(*, learner: LearnerProfile, limit: int = 10) -> list[QuizResult]:
+    """A learner's latest submitted quiz attempts, newest first; one query."""
+    return recent_quiz_results(learners=[learner.pk], per_learner=limit).get(learner.pk, [])

@@ -52,7 +52,13 @@ from lms.records.models import (
     Statement,
 )
 from lms.records.selectors import CourseInfo, LessonInfo, local_date
-from lms.records.xapi import VERB_COMPLETED, VERB_PASSED, ParsedStatement, StatementError
+from lms.records.xapi import (
+    VERB_COMPLETED,
+    VERB_FAILED,
+    VERB_PASSED,
+    ParsedStatement,
+    StatementError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -384,6 +390,14 @@ def statements_record(*, user, statements: list[ParsedStatement]) -> RecordResul
     result = RecordResult(ids=[s.id for s in statements])
     if not statements:
         return result
+    if any(_grades_quiz(statement) for statement in statements):
+        # A browser could claim any score; quiz results come from quiz_result_record.
+        raise AccessDenied(
+            _(
+                "Quiz results are graded by the server: answer the quiz on its page and your "
+                "result is recorded when you submit it."
+            )
+        )
     profile = None
     if not _uses_row_locks():
         # SQLite: read before the transaction, so that its first statement is the write
@@ -396,23 +410,104 @@ def statements_record(*, user, statements: list[ParsedStatement]) -> RecordResul
             profile = _learner(user=user, lock=True)
             if profile is None:
                 raise AccessDenied(_("Only learners with a learner profile can record progress."))
-        unique = _dedupe(statements, profile.pk)
-        new = _statements_insert(profile=profile, unique=unique)
-        result.stored = len(new)
-        result.duplicates = len(statements) - len(new)
-        if not new:
-            return result
-        courses = selectors.content_for_lessons_cached(
-            lesson_keys={s.lesson_key for s in new}, city_id=profile.city_id
-        )
+        _record_locked(profile=profile, statements=statements, result=result, check_access=True)
+    return result
+
+
+def _record_locked(
+    *,
+    profile: LearnerProfile,
+    statements: list[ParsedStatement],
+    result: RecordResult,
+    check_access: bool,
+) -> None:
+    """Store and apply statements; the caller holds the learner's lock in a transaction."""
+    unique = _dedupe(statements, profile.pk)
+    new = _statements_insert(profile=profile, unique=unique)
+    result.stored = len(new)
+    result.duplicates = len(statements) - len(new)
+    if not new:
+        return
+    courses = selectors.content_for_lessons_cached(
+        lesson_keys={s.lesson_key for s in new}, city_id=profile.city_id
+    )
+    if check_access:
         _check_access(new, courses)
-        recorder = _Recorder(profile=profile, courses=courses)
-        recorder.load({s.activity_key for s in new})
-        for statement in new:
-            recorder.apply(statement)
-        recorder.evaluate({recorder.lessons[s.lesson_key].course_key for s in new})
-        recorder.flush()
-        result.completed_courses = [c.course_key for c in recorder.completions]
+    recorder = _Recorder(profile=profile, courses=courses)
+    # A server-made result for a lesson unpublished meanwhile is kept as a statement, but
+    # there are no criteria left to apply it to.
+    applicable = [s for s in new if s.lesson_key in recorder.lessons]
+    if not applicable:
+        return
+    recorder.load({s.activity_key for s in applicable})
+    for statement in applicable:
+        recorder.apply(statement)
+    recorder.evaluate({recorder.lessons[s.lesson_key].course_key for s in applicable})
+    recorder.flush()
+    result.completed_courses = [c.course_key for c in recorder.completions]
+
+
+def _grades_quiz(statement: ParsedStatement) -> bool:
+    """Whether a statement would set a quiz's score, pass or completion."""
+    return statement.kind == ActivityKind.QUIZ and (
+        statement.verb in (VERB_PASSED, VERB_FAILED, VERB_COMPLETED)
+        or statement.score_percent is not None
+        or statement.success is not None
+        or statement.completion is not None
+        or statement.progress is not None
+    )
+
+
+# Names the statements the server makes for quiz grades (uuid5 of attempt and version).
+QUIZ_RESULT_NAMESPACE = uuid.UUID("6f0d7c52-5d3e-4a63-9d7b-1c2f3e4a5b6c")
+
+
+def quiz_result_record(*, attempt, quiz_grade_percent: float, passed: bool) -> RecordResult:
+    """Report a learner's quiz grade (after a submit or a regrade) to the learning
+    records, through the same engine as the browser's statements: progress, the lesson's
+    ``quiz_passed`` rule, course completion, JP and rollups, in one transaction (joins the
+    caller's). The statement id comes from (attempt id, grade version), so a retry is
+    acknowledged and changes nothing."""
+    from lms.records.xapi import ADL, activity_iri
+
+    score = round(min(100.0, max(0.0, float(quiz_grade_percent))), 2)
+    verb = VERB_PASSED if passed else VERB_FAILED
+    statement_id = uuid.uuid5(QUIZ_RESULT_NAMESPACE, f"{attempt.id}:{attempt.grade_version}")
+    object_iri = activity_iri("quiz", attempt.quiz_key)
+    result_part = {"score": {"scaled": round(score / 100, 4)}, "success": bool(passed)}
+    if passed:
+        result_part["completion"] = True
+    content = {
+        "id": str(statement_id),
+        "verb": {"id": verb, "display": {"en-US": verb.removeprefix(ADL)}},
+        "object": {"objectType": "Activity", "id": object_iri},
+        "result": result_part,
+        "context": {
+            "registration": str(attempt.id),
+            "contextActivities": {"parent": [{"id": activity_iri("lesson", attempt.lesson_key)}]},
+        },
+    }
+    statement = ParsedStatement(
+        id=statement_id,
+        verb=verb,
+        object_iri=object_iri,
+        kind=ActivityKind.QUIZ,
+        activity_key=attempt.quiz_key,
+        lesson_key=attempt.lesson_key,
+        is_child=False,
+        score_percent=score,
+        success=bool(passed),
+        completion=True if passed else None,
+        progress=None,
+        duration_seconds=None,
+        content=content,
+    )
+    result = RecordResult(ids=[statement_id])
+    with transaction.atomic():
+        profile = _learner(learner_id=attempt.learner_id, lock=True)
+        if profile is None:
+            raise AccessDenied(_("Only learners with a learner profile can record progress."))
+        _record_locked(profile=profile, statements=[statement], result=result, check_access=False)
     return result
 
 
@@ -854,6 +949,10 @@ def mandatory_assign(
             enrolment.save(update_fields=["is_mandatory", "due_date", "status", "withdrawn_at"])
         _history(enrolment, EnrolmentChange.Action.ASSIGNED, Enrolment.Source.ASSIGNMENT, by)
         enrolments.append(enrolment)
+    # In-app now, emails after commit; a rolled-back assignment tells nobody.
+    from lms.notifications.services import notify_mandatory_assigned_many
+
+    notify_mandatory_assigned_many(enrolments)
     return enrolments
 
 

@@ -1,12 +1,12 @@
 """Side effects of recording, run after the transaction commits (django-tasks: inline by
-default, a worker at scale). They only read records; a failure here never undoes one."""
+default, a worker at scale). They read records and write only certificates; a failure here
+never undoes a record."""
 
 import logging
+from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
@@ -14,32 +14,80 @@ logger = logging.getLogger(__name__)
 
 @task()
 def course_completed_notify(completion_id: int) -> None:
-    """Tell the learner their course is complete and which certificate number it has."""
+    """Give a new completion its certificate number, then issue the certificate (the PDF)
+    in the background. The learner hears about it once, from the notifications app when
+    the certificate is ready (in-app, and by email unless they turned that off)."""
     from lms.records.models import CourseCompletion
 
     completion = CourseCompletion.objects.select_related("learner").filter(pk=completion_id).first()
     if completion is None:
         return
+    _certificate_number_assign(completion)
     logger.info(
         "course completed: learner %s, course %s, certificate %s",
         completion.learner_id,
         completion.course_key,
         completion.certificate_number,
     )
-    email = completion.learner.email
-    if not email:
+
+
+# --- certificates --------------------------------------------------------------------------
+
+
+def _certificate_number_assign(completion) -> None:
+    """Issue the certificate (cheap: a number) before the email, so the email carries its
+    real number; the PDF is rendered by the certificate_issue task, after commit."""
+    from lms.records import certificates
+
+    try:
+        certificate = certificates.certificate_issue(completion=completion)
+    except ValidationError:
+        # A city's number format that cannot number this certificate must not cost the
+        # learner the email; the admins fix the format and run issue_certificates.
+        logger.exception("certificate not issued for completion %s", completion.pk)
+    else:
+        completion.certificate_number = certificate.number
+    transaction.on_commit(partial(certificate_issue.enqueue, completion_id=completion.pk))
+
+
+def _notify_certificate_issued(certificate) -> None:
+    """Hook for the notifications app, when it is installed."""
+    try:
+        from lms.notifications.services import notify_certificate_issued
+    except ImportError:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("You completed “%(course)s”") % {"course": completion.course_title}
-        body = _(
-            "Congratulations, %(name)s! You completed “%(course)s” on %(date)s and were "
-            "credited %(jp)s JP. Your certificate number is %(number)s. You can see your "
-            "yearly JP on your learning page."
-        ) % {
-            "name": completion.learner.full_name,
-            "course": completion.course_title,
-            "date": completion.completed_on.isoformat(),
-            "jp": completion.jp,
-            "number": completion.certificate_number,
-        }
-    send_mail(subject, body, None, [email], fail_silently=True)
+    notify_certificate_issued(certificate)
+
+
+@task()
+def certificate_issue(completion_id: int) -> None:
+    """Issue a completion's certificate (idempotent), render its PDF once, and tell the
+    notifications app the first time the PDF is ready."""
+    from lms.records import certificates
+    from lms.records.models import CourseCompletion
+
+    completion = CourseCompletion.objects.filter(pk=completion_id).first()
+    if completion is None:
+        return
+    certificate = certificates.certificate_issue(completion=completion)
+    if certificate.pdf:
+        return
+    certificate = certificates.certificate_pdf_ensure(certificate=certificate)
+    logger.info("certificate issued: %s (completion %s)", certificate.number, completion_id)
+    _notify_certificate_issued(certificate)
+
+
+# --- quizzes ------------------------------------------------------------------------------
+
+
+@task()
+def quiz_attempts_close_overdue() -> int:
+    """Close and grade quiz attempts whose time ran out while nobody touched them (the
+    learner closed the page). Run it every minute (cron: `manage.py shell -c` or a worker's
+    scheduler); safe to run twice at once."""
+    from lms.records.quiz_services import attempts_close_overdue
+
+    closed = attempts_close_overdue()
+    if closed:
+        logger.info("quiz attempts closed at their deadline: %s", closed)
+    return closed

@@ -1,4 +1,5 @@
-"""Wagtail admin wiring for learning records: the city admins' enrolment-rules screen."""
+"""Wagtail admin wiring for learning records: the city admins' enrolment-rules screen and
+their certificates screen (search, revoke)."""
 
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,11 @@ from lms.records.admin_views import (
     EnrolmentRulesView,
     can_manage_rules,
     enrolment_rule_deactivate,
+)
+from lms.records.certificate_views import (
+    CertificateRevokeView,
+    CertificateSearchView,
+    can_revoke_certificates,
 )
 
 
@@ -37,4 +43,35 @@ def register_enrolment_rules_menu_item():
         name="enrolment-rules",
         icon_name="group",
         order=360,
+    )
+
+
+# --- certificates: city admins find and revoke their city's certificates ------
+
+
+class CertificatesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_revoke_certificates(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_certificate_urls():
+    return [
+        path("sertifikat/", CertificateSearchView.as_view(), name="records_certificates"),
+        path(
+            "sertifikat/<int:pk>/cabut/",
+            CertificateRevokeView.as_view(),
+            name="records_certificate_revoke",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_certificates_menu_item():
+    return CertificatesMenuItem(
+        _("Certificates"),
+        reverse_lazy("records_certificates"),
+        name="certificates",
+        icon_name="doc-full",
+        order=370,
     )

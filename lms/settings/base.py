@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from lms.config import database_from_url, env_bool, env_list, env_str
+from lms.config import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "lms"
@@ -20,6 +20,9 @@ INSTALLED_APPS = [
     "lms.people",
     "lms.records",
     "lms.reports",
+    "lms.notifications",  # in-app notifications and their emails
+    "lms.feedback",  # supervisor feedback threads
+    "lms.learning",  # learner home (Beranda) and supervisors' team pages (Tim Saya)
     "courses",
     "content",
     "wagtail.contrib.forms",
@@ -73,6 +76,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # the bell's unread count (lazy: counted only when shown)
+                "lms.notifications.context_processors.notifications",
             ],
         },
     },
@@ -98,7 +103,9 @@ AUTHENTICATION_BACKENDS = [
     "lms.people.backends.NipOrEmailBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my-curriculum"
+# Learners land on their home page (Beranda); staff without a profile get a pointer
+# to the admin there.
+LOGIN_REDIRECT_URL = "learning:home"
 LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +207,10 @@ WAGTAILDOCS_EXTENSIONS = [
 ]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Quizzes: an answer arriving this many seconds after an attempt's deadline is still
+# taken (network latency of a weak connection); later ones are refused.
+QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

@@ -85,7 +85,7 @@ def _log_in(page, username: str, password: str) -> None:
 
 class LoginCurriculumTests:
     # demo_learner comes before phone_page: data first, then the browser.
-    def test_learner_lands_on_their_city_curriculum_in_indonesian(
+    def test_learner_lands_on_their_home_then_their_city_curriculum_in_indonesian(
         self, demo_learner, phone_page, results_dir
     ):
         page = phone_page
@@ -101,6 +101,11 @@ class LoginCurriculumTests:
 
         _log_in(page, demo_learner.nip, DEMO_PASSWORD)
 
+        # Log-in lands on the learner's home (Beranda); the menu leads to the curriculum.
+        page.wait_for_url("**/beranda/")
+        assert page.get_by_role("heading", level=1).is_visible()
+        page.screenshot(path=results_dir / "login-home-360x740.png")
+        page.goto("/kurikulum-saya/")
         page.wait_for_url(re.compile(re.escape(demo_learner.curriculum_path) + "$"))
         assert page.locator("html").get_attribute("lang") == "id"
         heading = page.get_by_role("heading", level=1)

@@ -247,6 +247,7 @@ class CityCreateView(ScopedCreateView):
             slug=data["slug"],
             bkpsdm_name=data["bkpsdm_name"],
             timezone=data["timezone"],
+            certificate_number_format=data["certificate_number_format"],
         )
 
 
@@ -261,6 +262,7 @@ class CityEditView(ScopedEditView):
             slug=data["slug"],
             bkpsdm_name=data["bkpsdm_name"],
             timezone=data["timezone"],
+            certificate_number_format=data["certificate_number_format"],
         )
 
 
@@ -417,11 +419,18 @@ class CityViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "site"
     add_view_class = CityCreateView
     edit_view_class = CityEditView
-    form_fields = ["name", "slug", "bkpsdm_name", "timezone"]
+    form_fields = ["name", "slug", "bkpsdm_name", "timezone", "certificate_number_format"]
     list_display = ["name", "bkpsdm_name", "timezone"]
     search_fields = ["name", "bkpsdm_name"]
     ordering = ["name"]
-    inspect_view_fields = ["name", "slug", "bkpsdm_name", "timezone", "created_at"]
+    inspect_view_fields = [
+        "name",
+        "slug",
+        "bkpsdm_name",
+        "timezone",
+        "certificate_number_format",
+        "created_at",
+    ]
 
     def get_form_class(self, for_update=False):
         return CityForm

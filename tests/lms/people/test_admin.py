@@ -373,10 +373,12 @@ class CityAdminTests:
                 "slug": "palu",
                 "bkpsdm_name": "BKPSDM Kota Palu",
                 "timezone": "Asia/Makassar",
+                "certificate_number_format": "{seq:04d}/BKPSDM-{city}/{year}",
             },
         )
         assert response.status_code == 302, form_errors(response)
         city = City.objects.get(slug="palu")
+        assert city.certificate_number_format == "{seq:04d}/BKPSDM-{city}/{year}"
         assert set(city.roles.values_list("role", flat=True)) == {"city_admin", "trainer"}
 
     def test_national_admin_edits_city(self, client, cities):
@@ -389,11 +391,31 @@ class CityAdminTests:
                 "slug": "sorong",
                 "bkpsdm_name": "BKPSDM",
                 "timezone": "Asia/Jayapura",
+                "certificate_number_format": "SRT-{year}-{city}-{seq}",
             },
         )
         assert response.status_code == 302, form_errors(response)
         sorong.refresh_from_db()
         assert sorong.name == "Kota Sorong" and sorong.timezone == "Asia/Jayapura"
+        assert sorong.certificate_number_format == "SRT-{year}-{city}-{seq}"
+
+    def test_certificate_number_format_without_sequence_is_refused(self, client, cities):
+        client.force_login(national_admin())
+        sorong = cities[0]
+        before = sorong.certificate_number_format
+        response = client.post(
+            reverse("city:edit", args=[sorong.pk]),
+            {
+                "name": sorong.name,
+                "slug": sorong.slug,
+                "bkpsdm_name": sorong.bkpsdm_name,
+                "timezone": sorong.timezone,
+                "certificate_number_format": "SERT/{city}/{year}/{nomor}",
+            },
+        )
+        assert "certificate_number_format" in form_errors(response)
+        sorong.refresh_from_db()
+        assert sorong.certificate_number_format == before
 
     def test_duplicate_city_is_a_field_error(self, client, cities):
         client.force_login(national_admin())

@@ -80,12 +80,33 @@ class MandatoryAssignmentTests:
         assert enrolment.status == Enrolment.Status.WITHDRAWN
         assert EnrolmentChange.objects.filter(enrolment=enrolment, by=jakarta_admin).count() == 2
 
+    def test_the_learner_is_told_in_app_and_by_email_after_commit(
+        self, world, jakarta_admin, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from lms.notifications.models import Notification
+
+        world.learner.user.email = "budi@example.go.id"
+        world.learner.user.save(update_fields=["email"])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.mandatory_assign(
+                by=jakarta_admin,
+                profiles=[world.learner],
+                course=world.national.course,
+                due_date=DUE,
+            )
+        notification = Notification.objects.get(user=world.learner.user)
+        assert notification.kind == "mandatory_assigned"
+        assert [message.to for message in mailoutbox] == [["budi@example.go.id"]]
+
     def test_other_city_admin_is_refused(self, world, sorong_admin):
         with pytest.raises(services.AccessDenied):
             services.mandatory_assign(
                 by=sorong_admin, profiles=[world.learner], course=world.course.course
             )
         assert not Enrolment.objects.exists()
+        from lms.notifications.models import Notification
+
+        assert not Notification.objects.exists()
 
     def test_another_learner_cannot_withdraw_someone(self, world, jakarta_admin):
         [enrolment] = services.mandatory_assign(
@@ -140,6 +161,24 @@ class EnrolmentRuleTests:
         )
         enrolment = Enrolment.objects.get(learner=world.learner)
         assert enrolment.is_mandatory and enrolment.source == Enrolment.Source.SELF
+
+    def test_the_learner_is_told_in_app_and_by_email_after_commit(
+        self, world, jakarta_admin, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from lms.notifications.models import Notification
+
+        world.learner.user.email = "budi@example.go.id"
+        world.learner.user.save(update_fields=["email"])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.mandatory_assign(
+                by=jakarta_admin,
+                profiles=[world.learner],
+                course=world.national.course,
+                due_date=DUE,
+            )
+        notification = Notification.objects.get(user=world.learner.user)
+        assert notification.kind == "mandatory_assigned"
+        assert [message.to for message in mailoutbox] == [["budi@example.go.id"]]
 
     def test_other_city_admin_is_refused(self, world, sorong_admin):
         with pytest.raises(services.AccessDenied):

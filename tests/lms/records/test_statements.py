@@ -20,7 +20,16 @@ from lms.records.models import (
 )
 from tests.factories import StaffUserFactory
 
-from .conftest import build_course, complete_all, h5p, post, quiz_passed, statement, view
+from .conftest import (
+    build_course,
+    complete_all,
+    h5p,
+    post,
+    quiz_passed,
+    quiz_result,
+    statement,
+    view,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -266,8 +275,12 @@ class CompletionTests:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             post(learner_client, complete_all(world.course))
+        # One message per completion: the certificate-issued notification, with the
+        # certificate number and the JP credited.
         assert len(mailoutbox) == 1
-        assert CourseCompletion.objects.get().certificate_number in mailoutbox[0].body
+        completion = CourseCompletion.objects.get()
+        assert completion.certificate_number in mailoutbox[0].body
+        assert f"{completion.jp} JP" in mailoutbox[0].body
 
 
 def work_queries(captured) -> list[str]:
@@ -304,7 +317,8 @@ class QueryCountTests:
         # a constant, whatever the number of lessons.
         with CaptureQueriesContext(connection) as captured:
             record(h5p(setup, 0.95))
-            record(quiz_passed(setup))
+            # The quiz result comes from the server's grading (quiz_result_record).
+            quiz_result(world.learner, quiz_passed(setup))
         assert CourseCompletion.objects.exists() is (extra_lessons == 0)
         assert len(work_queries(captured)) <= 2 * 8 + 4, work_queries(captured)
         retry = h5p(setup, 0.1)

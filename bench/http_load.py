@@ -126,6 +126,31 @@ def prepare_site(env: dict) -> str:
 # --- gunicorn and its memory --------------------------------------------------------------
 
 
+def production_env(*, database_url: str, workdir: Path, **extra: str) -> dict:
+    """The environment of a benchmarked server: production settings on the bench database,
+    with nothing inherited from the caller's DJANGO_/AWS_ variables."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "AWS_")) and key != "DATABASE_URL"
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        DATABASE_URL=database_url,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # Plain HTTP on 127.0.0.1: no TLS to redirect to (check --deploy W008, documented).
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_MEDIA_ROOT=str(workdir / "media"),
+        DJANGO_LOG_LEVEL="WARNING",
+        # No mail server on 127.0.0.1: notification emails would fail inside requests
+        # with a refused connection and blur the figures.
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        **extra,
+    )
+    return env
+
+
 def start_gunicorn(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
     log_file = log_path.open("w")
     process = subprocess.Popen(
@@ -431,21 +456,7 @@ def main() -> int:
 
     ensure_database(args.postgres, args.database, args.fresh)
     workdir = Path(tempfile.mkdtemp(prefix="asn-bench-"))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "AWS_")) and key != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="lms.settings.production",
-        DATABASE_URL=f"{args.postgres}/{args.database}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        # Plain HTTP on 127.0.0.1: no TLS to redirect to (check --deploy W008, documented).
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_MEDIA_ROOT=str(workdir / "media"),
-        DJANGO_LOG_LEVEL="WARNING",
-    )
+    env = production_env(database_url=f"{args.postgres}/{args.database}", workdir=workdir)
     nip = prepare_site(env)
 
     port = free_port()

@@ -29,7 +29,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import signal
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from http_load import (  # noqa: E402 - the shared helpers of bench/http_load.py
     free_port,
     manage,
     memory_summary,
+    production_env,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -347,19 +347,9 @@ def main() -> int:
 
     ensure_database(args.postgres, args.database, args.fresh)
     workdir = Path(tempfile.mkdtemp(prefix="asn-bench-stmts-"))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "AWS_")) and key != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="lms.settings.production",
-        DATABASE_URL=f"{args.postgres}/{args.database}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_MEDIA_ROOT=str(workdir / "media"),
-        DJANGO_LOG_LEVEL="WARNING",
+    env = production_env(
+        database_url=f"{args.postgres}/{args.database}",
+        workdir=workdir,
         WAGTAILADMIN_BASE_URL=f"http://{HOST}",
     )
     log("migrate")

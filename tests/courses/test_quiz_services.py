@@ -260,15 +260,32 @@ class QuestionsImportTests:
             quiz_services.questions_import(course=course, text=GIFT, fmt="xml")
         assert caught.value.messages == ["Unknown file format “xml”. Choose GIFT or Aiken."]
 
-    def test_query_count_does_not_grow_with_the_file(self, course, django_assert_max_num_queries):
-        many = "\n\n".join(
-            f"::Q{n}::Apakah kata sandi nomor {n} aman?{{=Ya ~Tidak ~Ragu}}" for n in range(60)
-        )
-        # One category, one insert of questions and one of answers, whatever the count.
-        with django_assert_max_num_queries(10):
-            result = quiz_services.questions_import(course=course, text=many, fmt="gift")
-        assert result.created == 60
-        assert QuestionAnswer.objects.filter(question__category__course=course).count() == 180
+    def test_query_count_does_not_grow_with_the_file(self, course):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def gift(count: int) -> str:
+            return "\n\n".join(
+                f"::Q{n}::Apakah kata sandi nomor {n} aman?{{=Ya ~Tidak ~Ragu}}"
+                for n in range(count)
+            )
+
+        def queries(count: int, category: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                quiz_services.questions_import(
+                    course=course, text=gift(count), fmt="gift", category_name=category
+                )
+            return len(captured.captured_queries)
+
+        # The first write of the process warms caches (content types, Wagtail's reference
+        # index registry); measure after it. A new category each time, then one insert of
+        # questions and one of answers, whatever the count: on SQLite, whose limit of 999
+        # parameters splits 180 answer rows into two inserts, one more.
+        queries(1, "Pemanasan")
+        few, many = queries(5, "Lima"), queries(60, "Enam puluh")
+        assert many - few == (0 if connection.vendor == "postgresql" else 1)
+        assert few <= 10
+        assert QuestionAnswer.objects.filter(question__category__course=course).count() == 198
 
 
 @pytest.mark.django_db

@@ -187,9 +187,10 @@ def complete_all(setup: CourseSetup) -> list[dict]:
 
 
 def _is_quiz_result(item) -> bool:
+    target = item.get("object") if isinstance(item, dict) else None
     return (
-        isinstance(item, dict)
-        and "/xapi/activities/quiz/" in str(item.get("object", {}).get("id", ""))
+        isinstance(target, dict)
+        and "/xapi/activities/quiz/" in str(target.get("id", ""))
         and ("result" in item or item.get("verb", {}).get("id") in (ADL + "passed", ADL + "failed"))
     )
 

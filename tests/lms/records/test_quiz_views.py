@@ -5,6 +5,7 @@ import datetime
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +87,7 @@ class StartPageTests:
         attempt = QuizAttempt.objects.get()
         assert first.url == reverse("quiz:attempt", args=[attempt.pk])
         phone = Client()
+        phone.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # chose English there too
         phone.force_login(world.learner.user)
         assert "Continue the attempt" in phone.get(start_url(world.course)).content.decode()
         assert phone.post(start_url(world.course)).url == first.url

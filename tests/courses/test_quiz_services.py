@@ -284,7 +284,8 @@ class QuestionsImportTests:
         queries(1, "Pemanasan")
         few, many = queries(5, "Lima"), queries(60, "Enam puluh")
         assert many - few == (0 if connection.vendor == "postgresql" else 1)
-        assert few <= 10
+        # Savepoints, the category and its reference-index entry, the two inserts.
+        assert few <= 12
         assert QuestionAnswer.objects.filter(question__category__course=course).count() == 198
 
 

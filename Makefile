@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs in parallel, one worker per core (pytest-xdist); tests of one file stay on
+# one worker, so a file's shared fixtures (an S3 server, a browser) start once.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test setup messages lint format clean check-python
 
@@ -42,7 +45,7 @@ demo: setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

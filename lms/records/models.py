@@ -211,6 +211,8 @@ class CourseCompletion(models.Model):
             ),
             models.CheckConstraint(condition=Q(jp__gte=1), name="records_completion_jp_positive"),
         ]
+        # The SIASN export reads a city-year in id order.
+        indexes = [models.Index(fields=["city", "year", "id"], name="records_completion_city_year")]
 
     def __str__(self):
         return f"{self.course_title} — {self.learner_id} ({self.completed_on})"
@@ -382,6 +384,14 @@ class Enrolment(models.Model):
                 name="records_enrolment_withdrawn_at_only_when_withdrawn",
             ),
         ]
+        # "Overdue mandatory courses" on the dashboards reads only these rows.
+        indexes = [
+            models.Index(
+                fields=["due_date"],
+                condition=Q(is_mandatory=True, status="active"),
+                name="records_enrolment_due",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.learner_id} {self.course_key} ({self.status})"
@@ -440,6 +450,7 @@ class Rollup(models.Model):
     jp = models.IntegerField(_("JP credited"), default=0)
     scored = models.IntegerField(_("scored activities"), default=0)
     score_sum = models.FloatField(_("sum of best scores (%)"), default=0)
+    passed = models.IntegerField(_("passed activities"), default=0)
     met_minimum = models.IntegerField(_("learners with 20 JP"), default=0)
 
     class Meta:
@@ -455,6 +466,82 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.city_id}/{self.agency_id}/{self.course_key}/{self.year}#{self.shard}"
+
+
+class RollupWeek(models.Model):
+    """Weekly counters for the dashboards' trend charts, kept like ``Rollup``.
+
+    Keyed by city x agency x week (the Monday, in the city's own calendar) x shard; no
+    course dimension, so that a city-year stays a few thousand rows. ``started`` counts
+    learners' first starts of a course, ``completed`` course completions and ``jp`` the
+    JP credited on that week's days (a split credit lands in the weeks of its parts).
+    """
+
+    city_id = models.BigIntegerField(_("city"))
+    agency_id = models.BigIntegerField(_("agency"), default=0)
+    week = models.DateField(_("week (Monday)"))
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    started = models.IntegerField(_("courses started"), default=0)
+    completed = models.IntegerField(_("courses completed"), default=0)
+    jp = models.IntegerField(_("JP credited"), default=0)
+
+    class Meta:
+        verbose_name = _("weekly rollup")
+        verbose_name_plural = _("weekly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city_id", "agency_id", "week", "shard"], name="records_rollupweek_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.city_id}/{self.agency_id}/{self.week}#{self.shard}"
+
+
+class LearnerYear(models.Model):
+    """A learner's JP total of one year, kept with every credit, so that "who is below
+    20 JP" is an indexed read rather than a sum over the ledger."""
+
+    learner = models.ForeignKey(
+        LearnerProfile,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="jp_years",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    jp = models.IntegerField(_("JP"), default=0)
+
+    class Meta:
+        verbose_name = _("learner year")
+        verbose_name_plural = _("learner years")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "year"], name="records_learneryear_once"),
+        ]
+        indexes = [models.Index(fields=["year", "jp"])]
+
+    def __str__(self):
+        return f"{self.learner_id} {self.year}: {self.jp} JP"
+
+
+class LearnerActivity(models.Model):
+    """The last day (in the learner's city calendar) a learner recorded learning; written
+    at most once a day per learner. Active-learner counts read this, not the records."""
+
+    learner = models.OneToOneField(
+        LearnerProfile,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="last_activity",
+    )
+    last_active_on = models.DateField(_("last active on"), db_index=True)
+
+    class Meta:
+        verbose_name = _("learner activity")
+        verbose_name_plural = _("learner activity")
+
+    def __str__(self):
+        return f"{self.learner_id} {self.last_active_on}"
 
 
 class ActivityState(models.Model):

@@ -11,10 +11,11 @@ Correctness under retries and concurrency rests on four rules:
 2. Statements are inserted with ON CONFLICT DO NOTHING in id order, then read back: rows
    carrying this request's batch token are new; any other row must hold the same
    content (acknowledged, nothing changes) or the whole request is refused (409).
-3. Shared rows (the rollup counters) are written last, in one statement, in a fixed
-   order, and only when a learner's state changed; learner rows come before them. A
-   fixed order of locks (learner, learner's rows, shared rows in key order) cannot
-   deadlock.
+3. Shared rows (the rollup counters: Rollup, then RollupWeek) are written last, one
+   statement per table, in a fixed order, and only when a learner's state changed;
+   learner rows (progress, completions, the ledger, LearnerYear, LearnerActivity) come
+   before them. A fixed order of locks (learner, learner's rows, shared rows in table
+   and key order) cannot deadlock.
 4. Side effects (notifications) run after commit.
 """
 
@@ -48,9 +49,13 @@ from lms.records.models import (
     EnrolmentChange,
     EnrolmentRule,
     JpCredit,
+    LearnerActivity,
+    LearnerYear,
     Rollup,
+    RollupWeek,
     Statement,
 )
+from lms.records.rollups import week_of
 from lms.records.selectors import CourseInfo, LessonInfo, local_date
 from lms.records.xapi import (
     VERB_COMPLETED,
@@ -96,7 +101,9 @@ def _uses_row_locks() -> bool:
 
 
 def _learner(*, user=None, learner_id: int | None = None, lock: bool) -> LearnerProfile | None:
-    qs = LearnerProfile.objects.select_related("city").filter(is_active=True)
+    # The learner's last active day comes along (a join, no extra query), so that most
+    # events need no LearnerActivity write at all.
+    qs = LearnerProfile.objects.select_related("city", "last_activity").filter(is_active=True)
     qs = qs.filter(user_id=user.pk) if user is not None else qs.filter(pk=learner_id)
     if lock and _uses_row_locks():
         qs = qs.select_for_update(no_key=True, of=("self",))
@@ -104,6 +111,24 @@ def _learner(*, user=None, learner_id: int | None = None, lock: bool) -> Learner
 
 
 # --- the engine: applies statements and criteria to a learner's rows in memory ------------
+
+
+class _Deltas:
+    """Counter changes of one learner's transaction, written last (rule 3).
+
+    ``years`` feeds Rollup (course key x year), ``weeks`` feeds RollupWeek (the Monday of
+    the city-local day). Each change is attributed to a day that the records themselves
+    keep, so that rollups_rebuild can recompute every counter from the rows.
+    """
+
+    def __init__(self):
+        self.years: dict[tuple[uuid.UUID, int], Counter] = defaultdict(Counter)
+        self.weeks: dict[datetime.date, Counter] = defaultdict(Counter)
+
+    def add(self, name: str, course_key: uuid.UUID, day: datetime.date, amount=1, *, weekly=True):
+        self.years[(course_key, day.year)][name] += amount
+        if weekly:
+            self.weeks[week_of(day)][name] += amount
 
 
 class _Recorder:
@@ -120,9 +145,12 @@ class _Recorder:
         }
         self.rows: dict[uuid.UUID, ActivityProgress] = {}
         self.dirty: set[uuid.UUID] = set()
-        self.rollup: dict[tuple[uuid.UUID, int], Counter] = defaultdict(Counter)
+        self.deltas = _Deltas()
         self.started_courses: list[uuid.UUID] = []
         self.completions: list[CourseCompletion] = []
+        # Whether a statement or quiz result was applied (not merely criteria evaluated
+        # again): only that makes the learner "active" today.
+        self.active = False
 
     def load(self, extra_keys: set[uuid.UUID] = frozenset()) -> None:
         """The learner's rows of these courses (and shared activities): one query."""
@@ -149,7 +177,8 @@ class _Recorder:
             )
             self.rows[key] = row
             if kind == ActivityKind.COURSE:
-                self.rollup[(course_key, self.today.year)]["started"] += 1
+                # started_at is now: the rebuild finds this day again from the row.
+                self.deltas.add("started", course_key, self.today)
                 self.started_courses.append(course_key)
         self.dirty.add(key)
         return row
@@ -161,6 +190,7 @@ class _Recorder:
             return
         lesson = self.lessons[statement.lesson_key]
         course_key = lesson.course_key
+        self.active = True
         course_row = self._row(
             kind=ActivityKind.COURSE, key=course_key, lesson_key=None, course_key=course_key
         )
@@ -188,10 +218,11 @@ class _Recorder:
             if statement.progress is not None:
                 row.progress = max(row.progress, statement.progress)
             if statement.score_percent is not None:
-                self._score(row, statement.score_percent, course_key)
+                self._score(row, statement.score_percent)
             passed = statement.verb == VERB_PASSED or statement.success is True
             if passed and row.passed_at is None:
                 row.passed_at = self.now
+                self.deltas.add("passed", *self._attribution(row), weekly=False)
             if passed or statement.verb == VERB_COMPLETED or statement.completion is True:
                 row.progress = 100
             if row.progress == 100 and row.completed_at is None:
@@ -199,13 +230,23 @@ class _Recorder:
         row.time_spent_seconds += seconds
         row.statement_count += 1
 
-    def _score(self, row: ActivityProgress, score: float, course_key: uuid.UUID) -> None:
+    def _attribution(self, row: ActivityProgress) -> tuple[uuid.UUID, datetime.date]:
+        """Where an activity row's scored/score_sum/passed counters go: the row's own
+        course key and the city-local day it was started, not today's, because only
+        what the row keeps lets a rebuild (lms.records.rollups) reproduce the counters
+        exactly; a score improved in January still belongs to the year the learner
+        started the activity, as "started" does."""
+        return row.course_key or NO_COURSE, local_date(self.profile.city.timezone, row.started_at)
+
+    def _score(self, row: ActivityProgress, score: float) -> None:
         row.last_score = score
         if row.best_score is None or score > row.best_score:
-            counters = self.rollup[(course_key, self.today.year)]
+            course_key, day = self._attribution(row)
             if row.best_score is None:
-                counters["scored"] += 1
-            counters["score_sum"] += score - (row.best_score or 0)
+                self.deltas.add("scored", course_key, day, weekly=False)
+            self.deltas.add(
+                "score_sum", course_key, day, score - (row.best_score or 0), weekly=False
+            )
             row.best_score = score
 
     def evaluate(self, course_keys) -> None:
@@ -279,7 +320,7 @@ class _Recorder:
             row.completed_at = self.now
             row.criteria = [lesson.criteria_snapshot() for lesson in course.lessons]
             self.dirty.add(course.key)
-            self.rollup[(course.key, self.today.year)]["completed"] += 1
+            self.deltas.add("completed", course.key, self.today)
             self.completions.append(
                 CourseCompletion(
                     learner=self.profile,
@@ -327,6 +368,8 @@ class _Recorder:
                     "criteria",
                 ],
             )
+        if self.active:
+            _learner_activity_write(profile=self.profile, today=self.today)
         if self.started_courses:
             Enrolment.objects.bulk_create(
                 [
@@ -352,10 +395,10 @@ class _Recorder:
                 earned_on=completion.completed_on,
                 completion=completion,
                 rollup_course_key=completion.course_key,
-                rollup=self.rollup,
+                deltas=self.deltas,
             )
             transaction.on_commit(partial(_notify_completion, completion.pk))
-        _rollup_apply(profile=self.profile, deltas=self.rollup)
+        _rollup_apply(profile=self.profile, deltas=self.deltas)
 
 
 def _notify_completion(completion_id: int) -> None:
@@ -619,42 +662,83 @@ def _check_access(statements: list[ParsedStatement], courses: dict[uuid.UUID, Co
 
 # --- rollups ------------------------------------------------------------------------------
 
-_ROLLUP_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "met_minimum")
+_ROLLUP_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "passed", "met_minimum")
+_WEEK_COUNTERS = ("started", "completed", "jp")
 
 
-def _rollup_apply(*, profile: LearnerProfile, deltas: dict) -> None:
-    """Add counter deltas to the learner's rollup rows: one INSERT ... ON CONFLICT DO
-    UPDATE for all of them, in key order (the fixed lock order for shared rows)."""
-    items = sorted(
-        ((key, counters) for key, counters in deltas.items() if any(counters.values())),
-        key=lambda item: (str(item[0][0]), item[0][1]),
+def _rollup_apply(*, profile: LearnerProfile, deltas: _Deltas) -> None:
+    """Add counter deltas to the learner's Rollup rows, then to their RollupWeek rows:
+    one INSERT ... ON CONFLICT DO UPDATE per table for all of them, in key order (the
+    fixed lock order for shared rows), and none for a table without a change."""
+    group = (profile.city_id, profile.agency_id or 0)
+    shard = profile.pk % ROLLUP_SHARDS
+    key_field = Rollup._meta.get_field("course_key")
+    _counters_add(
+        Rollup,
+        keys=("city_id", "agency_id", "course_key", "year", "shard"),
+        counters=_ROLLUP_COUNTERS,
+        rows=[
+            ((*group, key_field.get_db_prep_value(course_key, connection), year, shard), counts)
+            for (course_key, year), counts in sorted(
+                deltas.years.items(), key=lambda item: (str(item[0][0]), item[0][1])
+            )
+        ],
     )
-    if not items:
+    _counters_add(
+        RollupWeek,
+        keys=("city_id", "agency_id", "week", "shard"),
+        counters=_WEEK_COUNTERS,
+        rows=[((*group, week, shard), counts) for week, counts in sorted(deltas.weeks.items())],
+    )
+
+
+def _counters_add(model, *, keys: tuple, counters: tuple, rows: list) -> None:
+    rows = [(key, counts) for key, counts in rows if any(counts.get(n) for n in counters)]
+    if not rows:
         return
     qn = connection.ops.quote_name
-    table = qn(Rollup._meta.db_table)
-    key_field = Rollup._meta.get_field("course_key")
-    columns = ("city_id", "agency_id", "course_key", "year", "shard", *_ROLLUP_COUNTERS)
+    table = qn(model._meta.db_table)
+    columns = (*keys, *counters)
     values, params = [], []
-    for (course_key, year), counters in items:
+    for key, counts in rows:
         values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
-        params += [
-            profile.city_id,
-            profile.agency_id or 0,
-            key_field.get_db_prep_value(course_key, connection),
-            year,
-            profile.pk % ROLLUP_SHARDS,
-            *(counters.get(name, 0) for name in _ROLLUP_COUNTERS),
-        ]
+        params += [*key, *(counts.get(name, 0) for name in counters)]
     updates = ", ".join(
-        f"{qn(name)} = {table}.{qn(name)} + excluded.{qn(name)}" for name in _ROLLUP_COUNTERS
+        f"{qn(name)} = {table}.{qn(name)} + excluded.{qn(name)}" for name in counters
     )
     sql = (
         f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join(values)} "
-        f"ON CONFLICT ({', '.join(qn(c) for c in columns[:5])}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({', '.join(qn(c) for c in keys)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _learner_activity_write(*, profile: LearnerProfile, today: datetime.date) -> None:
+    """Remember that the learner was active today (their city's day).
+
+    No query when the profile, read with its LearnerActivity (see _learner), says today
+    already; otherwise one upsert, which leaves a row alone that already holds today or
+    a later day (the WHERE of DO UPDATE), so it never moves back and rewrites nothing.
+    """
+    if LearnerProfile.last_activity.is_cached(profile):
+        try:
+            known = profile.last_activity.last_active_on
+        except LearnerActivity.DoesNotExist:
+            known = None
+        if known is not None and known >= today:
+            return
+    qn = connection.ops.quote_name
+    table = qn(LearnerActivity._meta.db_table)
+    learner_column = qn(LearnerActivity._meta.get_field("learner").column)
+    day = qn("last_active_on")
+    sql = (
+        f"INSERT INTO {table} ({learner_column}, {day}) VALUES (%s, %s) "
+        f"ON CONFLICT ({learner_column}) DO UPDATE SET {day} = excluded.{day} "
+        f"WHERE {table}.{day} < excluded.{day}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [profile.pk, today])
 
 
 # --- the JP ledger ------------------------------------------------------------------------
@@ -689,9 +773,10 @@ def _jp_credit_write(
     earned_on: datetime.date,
     completion: CourseCompletion | None,
     rollup_course_key: uuid.UUID,
-    rollup: dict,
+    deltas: _Deltas,
 ) -> list[JpCredit]:
-    """Ledger rows for one credit; the caller holds the learner's lock. Two queries."""
+    """Ledger rows for one credit and the learner's yearly totals (LearnerYear); the
+    caller holds the learner's lock. Three queries."""
     existing = JpCredit.objects.filter(
         learner=profile, credited_on__gte=datetime.date(earned_on.year, 1, 1)
     ).values_list("credited_on", "jp", "learning_form")
@@ -725,11 +810,22 @@ def _jp_credit_write(
     added: dict[int, int] = defaultdict(int)
     for day, amount in parts:
         added[day.year] += amount
-        rollup[(rollup_course_key, day.year)]["jp"] += amount
+        deltas.add("jp", rollup_course_key, day, amount)
     for year, amount in added.items():
         before = year_totals[year]
         if before < YEARLY_MINIMUM_JP <= before + amount:
-            rollup[(NO_COURSE, year)]["met_minimum"] += 1
+            deltas.add("met_minimum", NO_COURSE, datetime.date(year, 1, 1), weekly=False)
+    # The yearly totals as absolute values: year_totals holds every credit of these
+    # years (all parts land on or after earned_on), read under the learner's lock.
+    LearnerYear.objects.bulk_create(
+        [
+            LearnerYear(learner=profile, year=year, jp=year_totals[year] + amount)
+            for year, amount in sorted(added.items())
+        ],
+        update_conflicts=True,
+        unique_fields=["learner", "year"],
+        update_fields=["jp"],
+    )
     return rows
 
 
@@ -761,7 +857,7 @@ def jp_credit_record(
         )
         if existing:
             return existing
-        rollup: dict = defaultdict(Counter)
+        deltas = _Deltas()
         rows = _jp_credit_write(
             profile=profile,
             source=source,
@@ -772,9 +868,9 @@ def jp_credit_record(
             earned_on=earned_on,
             completion=None,
             rollup_course_key=NO_COURSE,
-            rollup=rollup,
+            deltas=deltas,
         )
-        _rollup_apply(profile=profile, deltas=rollup)
+        _rollup_apply(profile=profile, deltas=deltas)
         return rows
 
 

@@ -22,6 +22,8 @@ urlpatterns = [
     # beranda/ (learner home) and tim-saya/ (supervisor's team), before Wagtail's catch-all.
     path("", include("lms.learning.urls")),
     path("sertifikat/", include("lms.records.certificate_urls")),
+    # REST API: /api/v1/ (schema /api/v1/openapi.json) and its docs page /api/docs
+    path("api/", include("lms.api.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

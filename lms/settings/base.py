@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "lms.notifications",  # in-app notifications and their emails
     "lms.feedback",  # supervisor feedback threads
     "lms.learning",  # learner home (Beranda) and supervisors' team pages (Tim Saya)
+    "lms.api",  # REST API (django-ninja) under /api/v1/ and its tokens
     "courses",
     "content",
     "wagtail.contrib.forms",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "storages",
+    "ninja",  # serves the API docs page's Swagger UI from its own static files (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

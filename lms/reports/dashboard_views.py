@@ -107,12 +107,8 @@ class _DashboardMixin(WagtailAdminTemplateMixin):
         return _export_response(table, fmt, f"{filename}-{key}")
 
 
-class CityDashboardView(_DashboardMixin, TemplateView):
-    template_name = "reports/dashboard/city.html"
-    page_title = gettext_lazy("Dashboard")
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.city.name}]
+class _CityDashboardMixin(_DashboardMixin):
+    """A page about one city: its admins and national admins only."""
 
     def dispatch(self, request, *args, **kwargs):
         self.city = get_object_or_404(City, slug=kwargs["city"])
@@ -122,6 +118,14 @@ class CityDashboardView(_DashboardMixin, TemplateView):
 
     def get_page_subtitle(self):
         return self.city.name
+
+
+class CityDashboardView(_CityDashboardMixin, TemplateView):
+    template_name = "reports/dashboard/city.html"
+    page_title = gettext_lazy("Dashboard")
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.city.name}]
 
     def get(self, request, *args, **kwargs):
         self.today = selectors.city_today(self.city)
@@ -211,20 +215,11 @@ def _course_chart(dashboard):
     )
 
 
-class BelowMinimumView(_DashboardMixin, TemplateView):
+class BelowMinimumView(_CityDashboardMixin, TemplateView):
     """Who is below 20 JP this year, by agency, 50 a page."""
 
     template_name = "reports/dashboard/below_minimum.html"
     page_title = gettext_lazy("Below 20 JP")
-
-    def dispatch(self, request, *args, **kwargs):
-        self.city = get_object_or_404(City, slug=kwargs["city"])
-        if not selectors.may_see_city_dashboard(request.user, self.city):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_page_subtitle(self):
-        return self.city.name
 
     def get_breadcrumbs_items(self):
         return [

@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache, partial
 from typing import IO, TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -48,6 +47,7 @@ from courses.models import LearningForm
 from lms.people import permissions
 from lms.people.models import Agency, City
 from lms.records.models import CourseCompletion
+from lms.records.selectors import local_date
 from lms.reports import quiz_exports
 from lms.reports.models import ExportJob
 
@@ -357,7 +357,7 @@ FORMATS_BY_KIND: dict[str, tuple[str, ...]] = {
 
 
 def city_today(city: City) -> datetime.date:
-    return timezone.localdate(timezone=ZoneInfo(city.timezone))
+    return local_date(city.timezone)
 
 
 def _clean_year(value, city: City) -> int:

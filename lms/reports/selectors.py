@@ -24,7 +24,6 @@ import datetime
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Count,
@@ -53,6 +52,8 @@ from lms.records.models import (
     Rollup,
     RollupWeek,
 )
+from lms.records.rollups import week_of
+from lms.records.selectors import local_date
 
 # Years a dashboard may be asked about; anything else is a typo in a hand-edited URL.
 FIRST_YEAR = 2000
@@ -85,10 +86,6 @@ class DashboardFilters:
         return {key: value for key, value in values.items() if value}
 
 
-def monday(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
 def _parse_week(value: str) -> datetime.date | None:
     """A date (2026-03-04) or an ISO week (2026-W10) as the Monday of its week."""
     value = value.strip()
@@ -96,7 +93,7 @@ def _parse_week(value: str) -> datetime.date | None:
         if "W" in value.upper():
             year, week = value.upper().split("-W")
             return datetime.date.fromisocalendar(int(year), int(week), 1)
-        return monday(datetime.date.fromisoformat(value))
+        return week_of(datetime.date.fromisoformat(value))
     except ValueError:
         return None
 
@@ -490,13 +487,13 @@ def _form_label(value: str) -> str:
 def _week_range(
     filters: DashboardFilters, today: datetime.date
 ) -> tuple[datetime.date, datetime.date]:
-    start = filters.week_from or monday(datetime.date(filters.year, 1, 1))
+    start = filters.week_from or week_of(datetime.date(filters.year, 1, 1))
     if filters.week_to:
         end = filters.week_to
     elif filters.year >= today.year:
-        end = monday(min(today, datetime.date(filters.year, 12, 31)))
+        end = week_of(min(today, datetime.date(filters.year, 12, 31)))
     else:
-        end = monday(datetime.date(filters.year, 12, 31))
+        end = week_of(datetime.date(filters.year, 12, 31))
     if end < start:
         end = start
     if (end - start).days // 7 >= MAX_WEEKS:
@@ -533,12 +530,12 @@ def _weeks(*, city_ids, filters, start, end) -> list[WeekPoint]:
 
 
 def city_today(city: City) -> datetime.date:
-    return timezone.localtime(timezone.now(), ZoneInfo(city.timezone)).date()
+    return local_date(city.timezone)
 
 
 def national_today() -> datetime.date:
     """The national page's default year follows Jakarta's calendar."""
-    return timezone.localtime(timezone.now(), ZoneInfo(City.TimeZone.WIB)).date()
+    return local_date(City.TimeZone.WIB)
 
 
 @dataclass(frozen=True)
@@ -829,7 +826,7 @@ class NationalDashboard:
 
 def _local_todays() -> dict[str, datetime.date]:
     now = timezone.now()
-    return {tz: timezone.localtime(now, ZoneInfo(tz)).date() for tz in City.TimeZone.values}
+    return {tz: local_date(tz, now) for tz in City.TimeZone.values}
 
 
 def national_dashboard(

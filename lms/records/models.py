@@ -371,6 +371,14 @@ class Enrolment(models.Model):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     enrolled_at = models.DateTimeField(_("enrolled at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # Where this enrolment is counted in RollupDue while it is an open mandatory course
+    # (active, with a due date, not completed, learner active): the city, agency and due
+    # date it was added under, so that the services take it out of exactly that counter
+    # when it stops being open or moves. All three are null while it is not counted.
+    # Written only by lms.records.services (due_counts_sync and the completion path).
+    counted_city_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    counted_agency_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    counted_due = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("enrolment")
@@ -384,12 +392,13 @@ class Enrolment(models.Model):
                 name="records_enrolment_withdrawn_at_only_when_withdrawn",
             ),
         ]
-        # "Overdue mandatory courses" on the dashboards reads only these rows.
+        # The dashboards' list of overdue mandatory courses reads only counted rows, a
+        # city's oldest due dates first.
         indexes = [
             models.Index(
-                fields=["due_date"],
-                condition=Q(is_mandatory=True, status="active"),
-                name="records_enrolment_due",
+                fields=["counted_city_id", "counted_due", "id"],
+                condition=Q(counted_due__isnull=False),
+                name="records_enrolment_open_due",
             ),
         ]
 
@@ -496,6 +505,38 @@ class RollupWeek(models.Model):
 
     def __str__(self):
         return f"{self.city_id}/{self.agency_id}/{self.week}#{self.shard}"
+
+
+class RollupDue(models.Model):
+    """Open mandatory courses by due date, for the dashboards' "overdue" figures.
+
+    Keyed by city x agency x course x due date x shard, like ``Rollup``; ``open`` counts
+    the enrolments that are mandatory, active, have this due date, are not completed and
+    belong to an active learner. A course is overdue in a city on a day when its due date
+    is before that day: the dashboards sum ``open`` over due dates before today, so the
+    figure moves with the calendar without any write. Each counted enrolment remembers
+    where it was counted (``Enrolment.counted_*``).
+    """
+
+    city_id = models.BigIntegerField(_("city"))
+    agency_id = models.BigIntegerField(_("agency"), default=0)
+    course_key = models.UUIDField(_("course key"))
+    due_date = models.DateField(_("due date"))
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    open = models.IntegerField(_("open mandatory enrolments"), default=0)
+
+    class Meta:
+        verbose_name = _("due-date rollup")
+        verbose_name_plural = _("due-date rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city_id", "agency_id", "course_key", "due_date", "shard"],
+                name="records_rollupdue_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.city_id}/{self.agency_id}/{self.course_key}/{self.due_date}#{self.shard}"
 
 
 class LearnerYear(models.Model):

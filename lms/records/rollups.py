@@ -16,6 +16,8 @@ keep, so that a rebuild gives exactly what the services wrote:
 - LearnerYear: the sum of the ledger per learner and year;
 - LearnerActivity: the city-local day of the learner's latest course-row activity (only
   applied statements and quiz results touch it, as only they mark a learner active).
+- RollupDue: open mandatory enrolments (active, with a due date, not completed, learner
+  active) by due date, each counted where ``Enrolment.counted_*`` now say.
 """
 
 import datetime
@@ -24,10 +26,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import ExtractYear, Mod, TruncDate, TruncWeek
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear, Mod, TruncDate, TruncWeek
 
-from lms.people.models import City
+from lms.people.models import City, LearnerProfile
 from lms.records.models import (
     NO_COURSE,
     ROLLUP_SHARDS,
@@ -35,10 +37,12 @@ from lms.records.models import (
     ActivityKind,
     ActivityProgress,
     CourseCompletion,
+    Enrolment,
     JpCredit,
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupDue,
     RollupWeek,
 )
 
@@ -47,7 +51,7 @@ _ROLLUP_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "passed
 _WEEK_COUNTERS = ("started", "completed", "jp")
 # Queries that do not depend on a time zone (completions and the ledger keep dates) plus
 # the two bulk inserts of the counters; each time zone adds _STEPS_PER_ZONE.
-_FIXED_STEPS = 5 + 2
+_FIXED_STEPS = 5 + 2 + 1
 _STEPS_PER_ZONE = 4
 
 
@@ -63,6 +67,7 @@ class RebuildReport:
     week_rows: int
     learner_years: int
     learner_activity: int
+    due_rows: int = 0
 
 
 class _Progress:
@@ -76,14 +81,16 @@ class _Progress:
 
 
 def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
-    """Recompute Rollup, RollupWeek, LearnerYear and LearnerActivity from the records.
+    """Recompute Rollup, RollupWeek, LearnerYear, LearnerActivity and RollupDue from the
+    records.
 
     One transaction. The counters go to each learner's *current* city and agency (and
     days are read in the current city's time zone): a rebuild re-attributes learners who
     moved since to where they are now, which the incremental counters did not do. On
-    PostgreSQL the four tables are locked against writers first (SHARE ROW EXCLUSIVE:
-    dashboards keep reading the old rows until commit; recording requests wait at their
-    counter writes, and add their changes to the rebuilt rows afterwards), so the result
+    PostgreSQL the read-model tables and Enrolment are locked against writers first
+    (SHARE ROW EXCLUSIVE: dashboards keep reading the old rows until commit; recording
+    requests wait at their counter writes, and add their changes to the rebuilt rows
+    afterwards), so the result
     is exact under load. Aggregation happens in the database with a fixed number of
     queries per time zone (three at most in Indonesia), whatever the numbers of
     learners and records; the rows are inserted in batches of BATCH_SIZE.
@@ -131,16 +138,21 @@ def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> Re
             batch_size=BATCH_SIZE,
         )
         steps.step()
+        due_rows = _due()
+        steps.step()
     return RebuildReport(
         rollup_rows=len(years),
         week_rows=len(weeks),
         learner_years=learner_years,
         learner_activity=learner_activity,
+        due_rows=due_rows,
     )
 
 
 def _lock_and_clear() -> None:
-    tables = [m._meta.db_table for m in (LearnerActivity, LearnerYear, Rollup, RollupWeek)]
+    # Enrolment too: its counted_* columns are rewritten with RollupDue.
+    models = (LearnerActivity, Enrolment, LearnerYear, Rollup, RollupWeek, RollupDue)
+    tables = [m._meta.db_table for m in models]
     if connection.vendor == "postgresql":
         # The order the services write them in (learner rows, then shared rows), so a
         # request that already holds one of them finishes instead of deadlocking.
@@ -150,7 +162,7 @@ def _lock_and_clear() -> None:
                 f"LOCK TABLE {', '.join(qn(t) for t in tables)} IN SHARE ROW EXCLUSIVE MODE"
             )
     # On SQLite the first delete takes the database's write lock for the transaction.
-    for model in (LearnerActivity, LearnerYear, Rollup, RollupWeek):
+    for model in (LearnerActivity, LearnerYear, Rollup, RollupWeek, RollupDue):
         model.objects.all().delete()
 
 
@@ -264,3 +276,51 @@ def _completions_and_ledger(years: dict, weeks: dict, steps) -> int:
 def _as_date(value) -> datetime.date:
     # Truncating a date gives a datetime on some backends.
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _due() -> int:
+    """Count every open mandatory enrolment under its learner's current city and agency
+    (Enrolment.counted_*) and write RollupDue from them. Returns the number of rows."""
+    Enrolment.objects.filter(counted_due__isnull=False).update(
+        counted_city_id=None, counted_agency_id=None, counted_due=None
+    )
+    learner = LearnerProfile.objects.filter(pk=OuterRef("learner_id"))
+    Enrolment.objects.filter(
+        is_mandatory=True,
+        status=Enrolment.Status.ACTIVE,
+        due_date__isnull=False,
+        learner__is_active=True,
+    ).exclude(
+        Exists(
+            CourseCompletion.objects.filter(
+                learner_id=OuterRef("learner_id"), course_key=OuterRef("course_key")
+            )
+        )
+    ).update(
+        counted_city_id=Subquery(learner.values("city_id")[:1]),
+        counted_agency_id=Coalesce(Subquery(learner.values("agency_id")[:1]), 0),
+        counted_due=F("due_date"),
+    )
+    rows = (
+        Enrolment.objects.filter(counted_due__isnull=False)
+        .values("counted_city_id", "counted_agency_id", "course_key", "counted_due")
+        .annotate(shard=Mod("learner_id", ROLLUP_SHARDS))
+        .values("counted_city_id", "counted_agency_id", "course_key", "counted_due", "shard")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    written = RollupDue.objects.bulk_create(
+        (
+            RollupDue(
+                city_id=row["counted_city_id"],
+                agency_id=row["counted_agency_id"],
+                course_key=row["course_key"],
+                due_date=row["counted_due"],
+                shard=row["shard"],
+                open=row["n"],
+            )
+            for row in rows
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return len(written)

@@ -11,7 +11,7 @@ Correctness under retries and concurrency rests on four rules:
 2. Statements are inserted with ON CONFLICT DO NOTHING in id order, then read back: rows
    carrying this request's batch token are new; any other row must hold the same
    content (acknowledged, nothing changes) or the whole request is refused (409).
-3. Shared rows (the rollup counters: Rollup, then RollupWeek) are written last, one
+3. Shared rows (the rollup counters: Rollup, RollupWeek, then RollupDue) are written last, one
    statement per table, in a fixed order, and only when a learner's state changed;
    learner rows (progress, completions, the ledger, LearnerYear, LearnerActivity) come
    before them. A fixed order of locks (learner, learner's rows, shared rows in table
@@ -29,6 +29,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,7 @@ from lms.records.models import (
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupDue,
     RollupWeek,
     Statement,
 )
@@ -124,6 +126,8 @@ class _Deltas:
     def __init__(self):
         self.years: dict[tuple[uuid.UUID, int], Counter] = defaultdict(Counter)
         self.weeks: dict[datetime.date, Counter] = defaultdict(Counter)
+        # RollupDue: (city, agency, course key, due date, shard) -> change of "open".
+        self.due: Counter = Counter()
 
     def add(self, name: str, course_key: uuid.UUID, day: datetime.date, amount=1, *, weekly=True):
         self.years[(course_key, day.year)][name] += amount
@@ -398,6 +402,14 @@ class _Recorder:
                 deltas=self.deltas,
             )
             transaction.on_commit(partial(_notify_completion, completion.pk))
+        if self.completions:
+            # A completed mandatory course is no longer open (nor overdue).
+            self.deltas.due.update(
+                _due_uncount(
+                    learner_id=self.profile.pk,
+                    course_keys=[c.course_key for c in self.completions],
+                )
+            )
         _rollup_apply(profile=self.profile, deltas=self.deltas)
 
 
@@ -690,6 +702,28 @@ def _rollup_apply(*, profile: LearnerProfile, deltas: _Deltas) -> None:
         counters=_WEEK_COUNTERS,
         rows=[((*group, week, shard), counts) for week, counts in sorted(deltas.weeks.items())],
     )
+    _due_counters_add(deltas.due)
+
+
+def _due_counters_add(changes: Counter) -> None:
+    """Add changes of RollupDue's ``open``, keyed (city, agency, course key, due date,
+    shard): one upsert, in key order, none when nothing changed."""
+    key_field = RollupDue._meta.get_field("course_key")
+    _counters_add(
+        RollupDue,
+        keys=("city_id", "agency_id", "course_key", "due_date", "shard"),
+        counters=("open",),
+        rows=[
+            (
+                (city, agency, key_field.get_db_prep_value(course, connection), due, shard),
+                {"open": change},
+            )
+            for (city, agency, course, due, shard), change in sorted(
+                changes.items(), key=lambda item: (*item[0][:2], str(item[0][2]), *item[0][3:])
+            )
+            if change
+        ],
+    )
 
 
 def _counters_add(model, *, keys: tuple, counters: tuple, rows: list) -> None:
@@ -739,6 +773,110 @@ def _learner_activity_write(*, profile: LearnerProfile, today: datetime.date) ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [profile.pk, today])
+
+
+# --- open mandatory courses (RollupDue) ---------------------------------------------------
+
+_COUNTED = ("counted_city_id", "counted_agency_id", "counted_due")
+
+
+def _due_uncount(*, learner_id: int, course_keys: list[uuid.UUID]) -> Counter:
+    """Take the learner's enrolments in these (just completed) courses out of RollupDue;
+    returns the counter changes for the caller to write with its other rollups. One
+    query when none of them was counted (the usual case), two otherwise."""
+    rows = Enrolment.objects.filter(
+        learner_id=learner_id, course_key__in=course_keys, counted_due__isnull=False
+    ).order_by("pk")
+    if _uses_row_locks():
+        # Against a concurrent due_counts_sync of the same enrolment (an admin's change).
+        rows = rows.select_for_update()
+    rows = list(rows.values_list("pk", "course_key", *_COUNTED))
+    changes: Counter = Counter()
+    if not rows:
+        return changes
+    for _pk, course_key, city_id, agency_id, due in rows:
+        changes[(city_id, agency_id, course_key, due, learner_id % ROLLUP_SHARDS)] -= 1
+    Enrolment.objects.filter(pk__in=[row[0] for row in rows]).update(
+        **dict.fromkeys(_COUNTED, None)
+    )
+    return changes
+
+
+def due_counts_sync(*, learner_ids=None, enrolment_ids=None, course_keys=None) -> int:
+    """Bring RollupDue in line with these learners' (or these) enrolments after a change
+    of enrolment, learner (agency, active) or completion outside the statement path.
+
+    Each enrolment that should be counted (mandatory, active, with a due date, not
+    completed, its learner active) is counted under its learner's current city and
+    agency and its due date; one counted elsewhere or no longer open is taken out of
+    where it was counted. Idempotent: a second call changes nothing. Runs in the
+    caller's transaction (or its own); four queries, whatever the number of rows.
+    Returns the number of enrolments whose counting changed.
+    """
+    if learner_ids is None and enrolment_ids is None:
+        raise ValueError("due_counts_sync needs learner_ids or enrolment_ids")
+    with transaction.atomic():
+        rows = Enrolment.objects.all()
+        if learner_ids is not None:
+            rows = rows.filter(learner_id__in=list(learner_ids))
+        if enrolment_ids is not None:
+            rows = rows.filter(pk__in=list(enrolment_ids))
+        if course_keys is not None:
+            rows = rows.filter(course_key__in=list(course_keys))
+        if _uses_row_locks():
+            # Lock first, then read in a new statement: under READ COMMITTED the read
+            # then sees a completion committed while this waited for the lock.
+            ids = list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
+            rows = Enrolment.objects.filter(pk__in=ids)
+        completed = CourseCompletion.objects.filter(
+            learner_id=OuterRef("learner_id"), course_key=OuterRef("course_key")
+        )
+        changes: Counter = Counter()
+        changed = []
+        for enrolment in (
+            rows.annotate(is_completed=Exists(completed))
+            .select_related("learner")
+            .only(
+                "pk",
+                "learner_id",
+                "course_key",
+                "status",
+                "is_mandatory",
+                "due_date",
+                *_COUNTED,
+                "learner__city_id",
+                "learner__agency_id",
+                "learner__is_active",
+            )
+            .order_by("pk")
+        ):
+            learner = enrolment.learner
+            want = None
+            if (
+                enrolment.is_mandatory
+                and enrolment.status == Enrolment.Status.ACTIVE
+                and enrolment.due_date is not None
+                and not enrolment.is_completed
+                and learner.is_active
+            ):
+                want = (learner.city_id, learner.agency_id or 0, enrolment.due_date)
+            have = tuple(getattr(enrolment, name) for name in _COUNTED)
+            if have[2] is None:
+                have = None
+            if want == have:
+                continue
+            shard = enrolment.learner_id % ROLLUP_SHARDS
+            if have is not None:
+                changes[(have[0], have[1], enrolment.course_key, have[2], shard)] -= 1
+            if want is not None:
+                changes[(want[0], want[1], enrolment.course_key, want[2], shard)] += 1
+            for name, value in zip(_COUNTED, want or (None, None, None), strict=True):
+                setattr(enrolment, name, value)
+            changed.append(enrolment)
+        if changed:
+            Enrolment.objects.bulk_update(changed, list(_COUNTED), batch_size=1000)
+        _due_counters_add(changes)
+    return len(changed)
 
 
 # --- the JP ledger ------------------------------------------------------------------------
@@ -968,6 +1106,8 @@ def enrolment_self(*, user, course: CoursePage) -> Enrolment:
         enrolment.withdrawn_at = None
         enrolment.save(update_fields=["status", "withdrawn_at"])
         _history(enrolment, EnrolmentChange.Action.ENROLLED, Enrolment.Source.SELF, user)
+        if enrolment.is_mandatory:
+            due_counts_sync(enrolment_ids=[enrolment.pk])
     return enrolment
 
 
@@ -998,6 +1138,8 @@ def enrolment_withdraw(*, by, enrolment: Enrolment) -> Enrolment:
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
     _history(enrolment, EnrolmentChange.Action.WITHDRAWN, enrolment.source, by)
+    if enrolment.is_mandatory:
+        due_counts_sync(enrolment_ids=[enrolment.pk])
     return enrolment
 
 
@@ -1045,6 +1187,7 @@ def mandatory_assign(
             enrolment.save(update_fields=["is_mandatory", "due_date", "status", "withdrawn_at"])
         _history(enrolment, EnrolmentChange.Action.ASSIGNED, Enrolment.Source.ASSIGNMENT, by)
         enrolments.append(enrolment)
+    due_counts_sync(enrolment_ids=[e.pk for e in enrolments])
     # In-app now, emails after commit; a rolled-back assignment tells nobody.
     from lms.notifications.services import notify_mandatory_assigned_many
 
@@ -1131,13 +1274,21 @@ def apply_enrolment_rules_to(profiles, *, rules: list[EnrolmentRule] | None = No
     if not profiles:
         return 0
     if rules is None:
+        # Learners created, moved or reactivated: their open mandatory courses are
+        # counted under their agency now, whatever the rules do.
         rules = list(
             EnrolmentRule.objects.filter(
                 is_active=True, city_id__in={p.city_id for p in profiles}
             ).select_related("agency")
         )
-    if not rules:
-        return 0
+        changed = _apply_rules(profiles, rules, count_due=False) if rules else 0
+        for start in range(0, len(profiles), 1000):
+            due_counts_sync(learner_ids=[p.pk for p in profiles[start : start + 1000]])
+        return changed
+    return _apply_rules(profiles, rules, count_due=True)
+
+
+def _apply_rules(profiles: list[LearnerProfile], rules: list[EnrolmentRule], *, count_due) -> int:
     now = timezone.now()
     changed = 0
     for rule in rules:
@@ -1178,6 +1329,8 @@ def apply_enrolment_rules_to(profiles, *, rules: list[EnrolmentRule] | None = No
                         withdrawn_at=None,
                     )
                 )
+            if count_due and rule.is_mandatory:
+                due_counts_sync(learner_ids=ids, course_keys=[rule.course_key])
     return changed
 
 

@@ -1,5 +1,5 @@
 """The dashboards' read models (Rollup incl. ``passed``, RollupWeek, LearnerYear,
-LearnerActivity): each counter checked against hand-computed values, and the rebuild from
+LearnerActivity, RollupDue): each counter checked against hand-computed values, and the rebuild from
 the records gives exactly what the services wrote, statement by statement."""
 
 import datetime
@@ -18,15 +18,17 @@ from lms.people.models import LearnerProfile
 from lms.records import quiz_services, services, xapi
 from lms.records.models import (
     NO_COURSE,
+    Enrolment,
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupDue,
     RollupWeek,
 )
 from lms.records.rollups import RebuildReport, rollups_rebuild, week_of
 from lms.records.selectors import local_date
 from tests import quiz_factories as qf
-from tests.factories import AgencyFactory, LearnerFactory
+from tests.factories import AgencyFactory, LearnerFactory, city_admin
 
 from .conftest import complete_all, h5p, quiz_passed, quiz_result, submitted_attempt, view
 
@@ -125,6 +127,15 @@ def snapshot() -> dict:
         "weeks": week_rows(),
         "years": sorted(LearnerYear.objects.values_list("learner_id", "year", "jp")),
         "activity": sorted(LearnerActivity.objects.values_list("learner_id", "last_active_on")),
+        "due": sorted(
+            (r.city_id, r.agency_id, str(r.course_key), r.due_date, r.shard, r.open)
+            for r in RollupDue.objects.exclude(open=0)
+        ),
+        "counted": sorted(
+            Enrolment.objects.filter(counted_due__isnull=False).values_list(
+                "pk", "counted_city_id", "counted_agency_id", "counted_due"
+            )
+        ),
     }
 
 
@@ -155,6 +166,9 @@ def scenario(world, clock):
     - citra (Sorong, agency S): starts at 01:30 on 1 Jan 2027 her time, fails and then
       passes the quiz (real path) on 4 Jan and completes;
     - dedi (Jakarta, no agency): views a lesson and gets a 20 JP event on 4 Jan 2027.
+
+    Jakarta's admin made the Jakarta course mandatory for ani (who completes it), budi
+    and dedi (who do not) before any of it, due 1 December 2026.
     """
     agency_a = AgencyFactory(city=world.jakarta, name="Dinas A", code="A")
     agency_b = AgencyFactory(city=world.jakarta, name="Dinas B", code="B")
@@ -165,6 +179,12 @@ def scenario(world, clock):
     dedi = LearnerFactory(city=world.jakarta)
     jakarta_quiz = one_question_quiz(world.course)
     sorong_quiz = one_question_quiz(world.sorong_course)
+    services.mandatory_assign(
+        by=city_admin(world.jakarta),
+        profiles=[ani, budi, dedi],
+        course=world.course.course,
+        due_date=datetime.date(2026, 12, 1),
+    )
 
     clock(DEC31_DAY)
     record(ani, view(world.course.viewed), h5p(world.course, 0.5))
@@ -378,6 +398,8 @@ class RebuildTests:
         LearnerYear.objects.update(jp=0)
         LearnerActivity.objects.update(last_active_on=datetime.date(2020, 1, 1))
         Rollup.objects.create(city_id=999, course_key=uuid.uuid4(), year=2020, started=3)
+        RollupDue.objects.update(open=F("open") + 2)
+        Enrolment.objects.update(counted_city_id=None, counted_agency_id=None, counted_due=None)
         steps = []
         report = rollups_rebuild(progress=lambda done, total: steps.append((done, total)))
         assert snapshot() == incremental
@@ -386,9 +408,10 @@ class RebuildTests:
             week_rows=len(incremental["weeks"]),
             learner_years=len(incremental["years"]),
             learner_activity=len(incremental["activity"]),
+            due_rows=len(incremental["due"]),
         )
-        # Two time zones (WIB, WIT): 4 steps each plus 7 others, reported in order.
-        total = 7 + 4 * 2
+        # Two time zones (WIB, WIT): 4 steps each plus 8 others, reported in order.
+        total = 8 + 4 * 2
         assert steps == [(n, total) for n in range(1, total + 1)]
 
     def test_rebuild_twice_changes_nothing(self, scenario):

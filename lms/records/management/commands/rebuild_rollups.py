@@ -39,12 +39,13 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Done: %(rollups)d rollup rows, %(weeks)d weekly rows, %(years)d "
-                "learner-years, %(active)d learners with activity."
+                "learner-years, %(active)d learners with activity, %(due)d due-date rows."
             )
             % {
                 "rollups": report.rollup_rows,
                 "weeks": report.week_rows,
                 "years": report.learner_years,
                 "active": report.learner_activity,
+                "due": report.due_rows,
             }
         )

@@ -269,6 +269,12 @@ class LearnerProfile(models.Model):
         verbose_name_plural = _("learner profiles")
         indexes = [
             models.Index(fields=["city", "agency"]),
+            # The dashboards count active learners per agency from this index alone.
+            models.Index(
+                fields=["city", "agency"],
+                condition=models.Q(is_active=True),
+                name="people_profile_active_city",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

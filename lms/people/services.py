@@ -461,12 +461,12 @@ def _set_active(profile: LearnerProfile, active: bool) -> LearnerProfile:
 
 @transaction.atomic
 def learner_deactivate(*, profile: LearnerProfile) -> LearnerProfile:
-    """Stop a learner's access (retired, moved away); their records stay, and their
-    open mandatory courses no longer count as overdue."""
-    from lms.records.services import due_counts_sync
+    """Stop a learner's access (retired, moved away); their records stay, but they no
+    longer count on the dashboards (active learners, overdue mandatory courses)."""
+    from lms.records.services import learners_counts_sync
 
     profile = _set_active(profile, False)
-    due_counts_sync(learner_ids=[profile.pk])
+    learners_counts_sync([profile.pk])
     return profile
 
 

@@ -400,6 +400,12 @@ class Enrolment(models.Model):
                 condition=Q(counted_due__isnull=False),
                 name="records_enrolment_open_due",
             ),
+            # The same list filtered to an agency subtree: a range per agency.
+            models.Index(
+                fields=["counted_agency_id", "counted_due", "id"],
+                condition=Q(counted_due__isnull=False),
+                name="records_enrolment_agency_due",
+            ),
         ]
 
     def __str__(self):
@@ -576,6 +582,10 @@ class LearnerActivity(models.Model):
         related_name="last_activity",
     )
     last_active_on = models.DateField(_("last active on"), db_index=True)
+    # Where this learner's day is counted in RollupActive (their city and agency when it
+    # was written or last synced); null while the learner is inactive and not counted.
+    counted_city_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    counted_agency_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("learner activity")
@@ -583,6 +593,33 @@ class LearnerActivity(models.Model):
 
     def __str__(self):
         return f"{self.learner_id} {self.last_active_on}"
+
+
+class RollupActive(models.Model):
+    """Active learners by their last active day, for the dashboards' "active in the last
+    7/30 days": ``learners`` counts the active learners whose LearnerActivity day is
+    ``day``, so "active since D" is the sum over days after D, a few hundred rows per city
+    whatever its size. Keyed by city x agency x day x shard like ``Rollup``; a learner's
+    new day moves them from the old day's row to the new one.
+    """
+
+    city_id = models.BigIntegerField(_("city"))
+    agency_id = models.BigIntegerField(_("agency"), default=0)
+    day = models.DateField(_("last active on"))
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    learners = models.IntegerField(_("learners"), default=0)
+
+    class Meta:
+        verbose_name = _("activity rollup")
+        verbose_name_plural = _("activity rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city_id", "agency_id", "day", "shard"], name="records_rollupactive_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.city_id}/{self.agency_id}/{self.day}#{self.shard}"
 
 
 class ActivityState(models.Model):

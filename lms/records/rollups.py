@@ -16,6 +16,7 @@ keep, so that a rebuild gives exactly what the services wrote:
 - LearnerYear: the sum of the ledger per learner and year;
 - LearnerActivity: the city-local day of the learner's latest course-row activity (only
   applied statements and quiz results touch it, as only they mark a learner active).
+- RollupActive: active learners by that day, under their current city and agency;
 - RollupDue: open mandatory enrolments (active, with a due date, not completed, learner
   active) by due date, each counted where ``Enrolment.counted_*`` now say.
 """
@@ -42,6 +43,7 @@ from lms.records.models import (
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupActive,
     RollupDue,
     RollupWeek,
 )
@@ -51,7 +53,7 @@ _ROLLUP_COUNTERS = ("started", "completed", "jp", "scored", "score_sum", "passed
 _WEEK_COUNTERS = ("started", "completed", "jp")
 # Queries that do not depend on a time zone (completions and the ledger keep dates) plus
 # the two bulk inserts of the counters; each time zone adds _STEPS_PER_ZONE.
-_FIXED_STEPS = 5 + 2 + 1
+_FIXED_STEPS = 5 + 3 + 1
 _STEPS_PER_ZONE = 4
 
 
@@ -68,6 +70,7 @@ class RebuildReport:
     learner_years: int
     learner_activity: int
     due_rows: int = 0
+    active_rows: int = 0
 
 
 class _Progress:
@@ -81,8 +84,8 @@ class _Progress:
 
 
 def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
-    """Recompute Rollup, RollupWeek, LearnerYear, LearnerActivity and RollupDue from the
-    records.
+    """Recompute Rollup, RollupWeek, LearnerYear, LearnerActivity, RollupActive and
+    RollupDue from the records.
 
     One transaction. The counters go to each learner's *current* city and agency (and
     days are read in the current city's time zone): a rebuild re-attributes learners who
@@ -105,9 +108,10 @@ def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> Re
         steps = _Progress(progress, _FIXED_STEPS + _STEPS_PER_ZONE * len(zones))
         years: dict[tuple, list] = {}
         weeks: dict[tuple, list] = {}
+        active: dict[tuple, int] = {}
         learner_activity = 0
         for name, city_ids in sorted(zones.items()):
-            learner_activity += _zone(ZoneInfo(name), city_ids, years, weeks, steps)
+            learner_activity += _zone(ZoneInfo(name), city_ids, years, weeks, active, steps)
         learner_years = _completions_and_ledger(years, weeks, steps)
         Rollup.objects.bulk_create(
             (
@@ -138,6 +142,14 @@ def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> Re
             batch_size=BATCH_SIZE,
         )
         steps.step()
+        RollupActive.objects.bulk_create(
+            (
+                RollupActive(city_id=city_id, agency_id=agency_id, day=day, shard=shard, learners=n)
+                for (city_id, agency_id, day, shard), n in active.items()
+            ),
+            batch_size=BATCH_SIZE,
+        )
+        steps.step()
         due_rows = _due()
         steps.step()
     return RebuildReport(
@@ -146,12 +158,13 @@ def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> Re
         learner_years=learner_years,
         learner_activity=learner_activity,
         due_rows=due_rows,
+        active_rows=len(active),
     )
 
 
 def _lock_and_clear() -> None:
     # Enrolment too: its counted_* columns are rewritten with RollupDue.
-    models = (LearnerActivity, Enrolment, LearnerYear, Rollup, RollupWeek, RollupDue)
+    models = (LearnerActivity, Enrolment, LearnerYear, Rollup, RollupWeek, RollupDue, RollupActive)
     tables = [m._meta.db_table for m in models]
     if connection.vendor == "postgresql":
         # The order the services write them in (learner rows, then shared rows), so a
@@ -162,7 +175,7 @@ def _lock_and_clear() -> None:
                 f"LOCK TABLE {', '.join(qn(t) for t in tables)} IN SHARE ROW EXCLUSIVE MODE"
             )
     # On SQLite the first delete takes the database's write lock for the transaction.
-    for model in (LearnerActivity, LearnerYear, Rollup, RollupWeek, RollupDue):
+    for model in (LearnerActivity, LearnerYear, Rollup, RollupWeek, RollupDue, RollupActive):
         model.objects.all().delete()
 
 
@@ -185,7 +198,9 @@ _LEARNER = {
 }
 
 
-def _zone(zone: ZoneInfo, city_ids: list[int], years: dict, weeks: dict, steps) -> int:
+def _zone(
+    zone: ZoneInfo, city_ids: list[int], years: dict, weeks: dict, active: dict, steps
+) -> int:
     """What depends on the local day of a moment: starts, scores, last activity."""
     size, week_size = len(_ROLLUP_COUNTERS), len(_WEEK_COUNTERS)
     rows = ActivityProgress.objects.filter(learner__city_id__in=city_ids).order_by()
@@ -218,12 +233,26 @@ def _zone(zone: ZoneInfo, city_ids: list[int], years: dict, weeks: dict, steps) 
     # One row per learner, fetched whole rather than through .iterator(): on PostgreSQL
     # that opens a server-side cursor, planned for a fast first row, and at 3,000,000
     # progress rows such a plan ran for over 12 minutes in the scale benchmark.
-    for learner_id, day in (
-        courses.values("learner_id")
+    for learner_id, day, city_id, agency_id, is_active in (
+        courses.values("learner_id", "learner__city_id", "learner__agency_id", "learner__is_active")
         .annotate(day=Max(TruncDate("last_activity_at", tzinfo=zone)))
-        .values_list("learner_id", "day")
+        .values_list(
+            "learner_id", "day", "learner__city_id", "learner__agency_id", "learner__is_active"
+        )
     ):
-        batch.append(LearnerActivity(learner_id=learner_id, last_active_on=day))
+        day = _as_date(day)
+        where = (city_id, agency_id or 0) if is_active else (None, None)
+        if is_active:
+            key = (*where, day, learner_id % ROLLUP_SHARDS)
+            active[key] = active.get(key, 0) + 1
+        batch.append(
+            LearnerActivity(
+                learner_id=learner_id,
+                last_active_on=day,
+                counted_city_id=where[0],
+                counted_agency_id=where[1],
+            )
+        )
         if len(batch) == BATCH_SIZE:
             LearnerActivity.objects.bulk_create(batch)
             count, batch = count + len(batch), []

@@ -951,8 +951,9 @@ class _Generator:
         enrolments = _Writer(
             Enrolment,
             _columns(
+                # counted_*: filled by the rollup rebuild that follows (RollupDue).
                 "id learner_id course_key source rule_id status is_mandatory due_date "
-                "enrolled_at withdrawn_at"
+                "enrolled_at withdrawn_at counted_city_id counted_agency_id counted_due"
             ),
             on_write=on_write,
         )
@@ -1093,6 +1094,9 @@ class _Generator:
                         is_mandatory,
                         course.mandatory_due,
                         when,
+                        None,
+                        None,
+                        None,
                         None,
                     )
                 )

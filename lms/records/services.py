@@ -11,8 +11,9 @@ Correctness under retries and concurrency rests on four rules:
 2. Statements are inserted with ON CONFLICT DO NOTHING in id order, then read back: rows
    carrying this request's batch token are new; any other row must hold the same
    content (acknowledged, nothing changes) or the whole request is refused (409).
-3. Shared rows (the rollup counters: Rollup, RollupWeek, then RollupDue) are written last, one
-   statement per table, in a fixed order, and only when a learner's state changed;
+3. Shared rows (the rollup counters: Rollup, RollupWeek, RollupDue, then RollupActive)
+   are written last, one statement per table, in a fixed order, and only when a
+   learner's state changed;
    learner rows (progress, completions, the ledger, LearnerYear, LearnerActivity) come
    before them. A fixed order of locks (learner, learner's rows, shared rows in table
    and key order) cannot deadlock.
@@ -53,6 +54,7 @@ from lms.records.models import (
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupActive,
     RollupDue,
     RollupWeek,
     Statement,
@@ -128,6 +130,8 @@ class _Deltas:
         self.weeks: dict[datetime.date, Counter] = defaultdict(Counter)
         # RollupDue: (city, agency, course key, due date, shard) -> change of "open".
         self.due: Counter = Counter()
+        # RollupActive: (city, agency, day, shard) -> change of "learners".
+        self.active: Counter = Counter()
 
     def add(self, name: str, course_key: uuid.UUID, day: datetime.date, amount=1, *, weekly=True):
         self.years[(course_key, day.year)][name] += amount
@@ -373,7 +377,7 @@ class _Recorder:
                 ],
             )
         if self.active:
-            _learner_activity_write(profile=self.profile, today=self.today)
+            _learner_activity_write(profile=self.profile, today=self.today, deltas=self.deltas)
         if self.started_courses:
             Enrolment.objects.bulk_create(
                 [
@@ -703,6 +707,7 @@ def _rollup_apply(*, profile: LearnerProfile, deltas: _Deltas) -> None:
         rows=[((*group, week, shard), counts) for week, counts in sorted(deltas.weeks.items())],
     )
     _due_counters_add(deltas.due)
+    _active_counters_add(deltas.active)
 
 
 def _due_counters_add(changes: Counter) -> None:
@@ -748,31 +753,121 @@ def _counters_add(model, *, keys: tuple, counters: tuple, rows: list) -> None:
         cursor.execute(sql, params)
 
 
-def _learner_activity_write(*, profile: LearnerProfile, today: datetime.date) -> None:
-    """Remember that the learner was active today (their city's day).
+_UNKNOWN = object()
+
+
+def _learner_activity_write(
+    *, profile: LearnerProfile, today: datetime.date, deltas: _Deltas
+) -> None:
+    """Remember that the learner was active today (their city's day), and move them in
+    RollupActive from their old day (where it was counted) to today (``deltas``).
 
     No query when the profile, read with its LearnerActivity (see _learner), says today
-    already; otherwise one upsert, which leaves a row alone that already holds today or
-    a later day (the WHERE of DO UPDATE), so it never moves back and rewrites nothing.
+    already; otherwise one insert or one compare-and-set update, which changes the row
+    only if it still holds what was read. Under the learner's lock (PostgreSQL) that
+    always holds; on SQLite, where the profile is read before the transaction, a
+    concurrent request of the same learner may have moved it: then it is read again,
+    so the counters move exactly once and the day never moves back.
     """
+    known = _UNKNOWN
     if LearnerProfile.last_activity.is_cached(profile):
         try:
-            known = profile.last_activity.last_active_on
+            known = profile.last_activity
         except LearnerActivity.DoesNotExist:
             known = None
-        if known is not None and known >= today:
+    where = (profile.city_id, profile.agency_id or 0)
+    shard = profile.pk % ROLLUP_SHARDS
+    for _attempt in range(3):
+        if known is _UNKNOWN:
+            known = LearnerActivity.objects.filter(learner_id=profile.pk).first()
+        if known is not None and known.last_active_on >= today:
             return
-    qn = connection.ops.quote_name
-    table = qn(LearnerActivity._meta.db_table)
-    learner_column = qn(LearnerActivity._meta.get_field("learner").column)
-    day = qn("last_active_on")
-    sql = (
-        f"INSERT INTO {table} ({learner_column}, {day}) VALUES (%s, %s) "
-        f"ON CONFLICT ({learner_column}) DO UPDATE SET {day} = excluded.{day} "
-        f"WHERE {table}.{day} < excluded.{day}"
+        if known is None:
+            qn = connection.ops.quote_name
+            table = qn(LearnerActivity._meta.db_table)
+            columns = ", ".join(
+                qn(name)
+                for name in ("learner_id", "last_active_on", "counted_city_id", "counted_agency_id")
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s) "
+                    f"ON CONFLICT ({qn('learner_id')}) DO NOTHING",
+                    [profile.pk, today, *where],
+                )
+                won = cursor.rowcount == 1
+        else:
+            won = (
+                LearnerActivity.objects.filter(
+                    learner_id=profile.pk,
+                    last_active_on=known.last_active_on,
+                    counted_city_id=known.counted_city_id,
+                    counted_agency_id=known.counted_agency_id,
+                ).update(last_active_on=today, counted_city_id=where[0], counted_agency_id=where[1])
+                == 1
+            )
+        if won:
+            if known is not None and known.counted_city_id is not None:
+                old = (known.counted_city_id, known.counted_agency_id, known.last_active_on)
+                deltas.active[(*old, shard)] -= 1
+            deltas.active[(*where, today, shard)] += 1
+            return
+        known = _UNKNOWN
+    raise RuntimeError(f"learner {profile.pk}: last active day kept changing")  # pragma: no cover
+
+
+def _active_sync(learner_ids: list[int]) -> int:
+    """Count each of these learners' last active day under their current city and agency
+    (not at all while inactive); returns how many rows moved. Four queries at most."""
+    with transaction.atomic():
+        rows = LearnerActivity.objects.filter(learner_id__in=learner_ids)
+        if _uses_row_locks():
+            rows = rows.select_for_update(of=("self",))
+        changes: Counter = Counter()
+        changed = []
+        for row in rows.select_related("learner").order_by("learner_id"):
+            learner = row.learner
+            want = (learner.city_id, learner.agency_id or 0) if learner.is_active else None
+            have = (
+                (row.counted_city_id, row.counted_agency_id)
+                if row.counted_city_id is not None
+                else None
+            )
+            if want == have:
+                continue
+            shard = row.learner_id % ROLLUP_SHARDS
+            if have is not None:
+                changes[(*have, row.last_active_on, shard)] -= 1
+            if want is not None:
+                changes[(*want, row.last_active_on, shard)] += 1
+            row.counted_city_id, row.counted_agency_id = want or (None, None)
+            changed.append(row)
+        if changed:
+            LearnerActivity.objects.bulk_update(
+                changed, ["counted_city_id", "counted_agency_id"], batch_size=1000
+            )
+        _active_counters_add(changes)
+    return len(changed)
+
+
+def _active_counters_add(changes: Counter) -> None:
+    _counters_add(
+        RollupActive,
+        keys=("city_id", "agency_id", "day", "shard"),
+        counters=("learners",),
+        rows=[(key, {"learners": change}) for key, change in sorted(changes.items()) if change],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [profile.pk, today])
+
+
+def learners_counts_sync(learner_ids) -> None:
+    """After learners were created, moved to another agency, deactivated or reactivated
+    (lms.people calls this): count their open mandatory courses (RollupDue) and their
+    last active day (RollupActive) where they are now, or not at all while inactive."""
+    learner_ids = list(learner_ids)
+    for start in range(0, len(learner_ids), 1000):
+        chunk = learner_ids[start : start + 1000]
+        _active_sync(chunk)
+        due_counts_sync(learner_ids=chunk)
 
 
 # --- open mandatory courses (RollupDue) ---------------------------------------------------
@@ -1282,8 +1377,7 @@ def apply_enrolment_rules_to(profiles, *, rules: list[EnrolmentRule] | None = No
             ).select_related("agency")
         )
         changed = _apply_rules(profiles, rules, count_due=False) if rules else 0
-        for start in range(0, len(profiles), 1000):
-            due_counts_sync(learner_ids=[p.pk for p in profiles[start : start + 1000]])
+        learners_counts_sync(p.pk for p in profiles)
         return changed
     return _apply_rules(profiles, rules, count_due=True)
 

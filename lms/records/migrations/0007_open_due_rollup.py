@@ -99,6 +99,10 @@ class Migration(migrations.Migration):
             model_name='enrolment',
             index=models.Index(condition=models.Q(('counted_due__isnull', False)), fields=['counted_city_id', 'counted_due', 'id'], name='records_enrolment_open_due'),
         ),
+        migrations.AddIndex(
+            model_name='enrolment',
+            index=models.Index(condition=models.Q(('counted_due__isnull', False)), fields=['counted_agency_id', 'counted_due', 'id'], name='records_enrolment_agency_due'),
+        ),
         migrations.AddConstraint(
             model_name='rollupdue',
             constraint=models.UniqueConstraint(fields=('city_id', 'agency_id', 'course_key', 'due_date', 'shard'), name='records_rollupdue_key'),

@@ -1,6 +1,7 @@
 """The dashboards' read models (Rollup incl. ``passed``, RollupWeek, LearnerYear,
-LearnerActivity, RollupDue): each counter checked against hand-computed values, and the rebuild from
-the records gives exactly what the services wrote, statement by statement."""
+LearnerActivity, RollupActive, RollupDue): each counter checked against hand-computed
+values, and the rebuild from the records gives exactly what the services wrote, statement
+by statement."""
 
 import datetime
 import io
@@ -22,6 +23,7 @@ from lms.records.models import (
     LearnerActivity,
     LearnerYear,
     Rollup,
+    RollupActive,
     RollupDue,
     RollupWeek,
 )
@@ -126,7 +128,15 @@ def snapshot() -> dict:
         "rollup": rollup_rows(),
         "weeks": week_rows(),
         "years": sorted(LearnerYear.objects.values_list("learner_id", "year", "jp")),
-        "activity": sorted(LearnerActivity.objects.values_list("learner_id", "last_active_on")),
+        "activity": sorted(
+            LearnerActivity.objects.values_list(
+                "learner_id", "last_active_on", "counted_city_id", "counted_agency_id"
+            )
+        ),
+        "active": sorted(
+            (r.city_id, r.agency_id, r.day, r.shard, r.learners)
+            for r in RollupActive.objects.exclude(learners=0)
+        ),
         "due": sorted(
             (r.city_id, r.agency_id, str(r.course_key), r.due_date, r.shard, r.open)
             for r in RollupDue.objects.exclude(open=0)
@@ -150,6 +160,14 @@ def summed(rows: list[tuple], key_size: int, names: tuple) -> dict:
 
 
 ROLLUP_NAMES = ("started", "completed", "jp", "scored", "score_sum", "passed", "met_minimum")
+
+
+def active_days() -> dict:
+    """RollupActive summed over shards, zeros left out: (city, agency, day) -> learners."""
+    totals = defaultdict(int)
+    for r in RollupActive.objects.all():
+        totals[(r.city_id, r.agency_id, r.day)] += r.learners
+    return {key: n for key, n in totals.items() if n}
 
 
 # --- the scenario ---------------------------------------------------------------------------
@@ -314,6 +332,52 @@ class CounterTests:
         }
 
 
+class ActiveDayTests:
+    def test_each_learner_is_counted_once_on_their_last_day(self, scenario):
+        s = scenario
+        agency_a, agency_b, agency_s = s["agencies"]
+        world = s["world"]
+        jan4, dec31 = datetime.date(2027, 1, 4), datetime.date(2026, 12, 31)
+        assert active_days() == {
+            (world.jakarta.pk, agency_a.pk, jan4): 1,  # ani, counted on 31 Dec first
+            (world.jakarta.pk, agency_b.pk, dec31): 1,  # budi
+            (world.sorong.pk, agency_s.pk, jan4): 1,  # citra
+            (world.jakarta.pk, 0, jan4): 1,  # dedi, no agency
+        }
+
+    def test_a_moved_learner_takes_their_day_along(self, scenario):
+        from lms.people import services as people_services
+
+        agency_a, agency_b, _agency_s = scenario["agencies"]
+        jakarta = scenario["world"].jakarta
+        people_services.learner_update(profile=scenario["ani"], agency=agency_b)
+        jan4 = datetime.date(2027, 1, 4)
+        counted = active_days()
+        assert (jakarta.pk, agency_a.pk, jan4) not in counted
+        assert counted[(jakarta.pk, agency_b.pk, jan4)] == 1
+        # (Rollup and RollupWeek keep the agency of the moment of each event; a rebuild
+        # re-attributes those, so only the per-learner read models are compared here.)
+        before = snapshot()
+        rollups_rebuild()
+        after = snapshot()
+        for name in ("activity", "active", "due", "counted", "years"):
+            assert after[name] == before[name], name
+
+    def test_an_inactive_learner_is_not_counted_until_reactivated(self, scenario):
+        from lms.people import services as people_services
+
+        budi = scenario["budi"]
+        _a, agency_b, _s = scenario["agencies"]
+        key = (scenario["world"].jakarta.pk, agency_b.pk, datetime.date(2026, 12, 31))
+        people_services.learner_deactivate(profile=budi)
+        assert key not in active_days()
+        before = snapshot()
+        rollups_rebuild()
+        assert snapshot() == before
+        people_services.learner_activate(profile=LearnerProfile.objects.get(pk=budi.pk))
+        assert active_days()[key] == 1
+
+
 class IdempotencyTests:
     def test_a_repeated_statement_changes_no_counter(self, world, clock):
         clock(DEC31_DAY)
@@ -364,23 +428,48 @@ class LearnerActivityWriteTests:
         clock(JAN4)
         with CaptureQueriesContext(connection) as captured:
             record(world.learner, view(world.course.quiz_lesson))
-        writes = [q["sql"] for q in captured if table in q["sql"] and "INSERT" in q["sql"]]
+        writes = [
+            q["sql"]
+            for q in captured
+            if table in q["sql"] and q["sql"].startswith(("INSERT", "UPDATE"))
+        ]
         assert len(writes) == 1
         assert LearnerActivity.objects.get(learner=world.learner).last_active_on == JAN4.date()
+        # The learner moved from the old day's counter to the new one.
+        assert active_days() == {(world.jakarta.pk, 0, JAN4.date()): 1}
 
     def test_never_moves_back(self, world):
-        services._learner_activity_write(profile=world.learner, today=JAN4.date())
-        # A profile read without its activity row (no cache): the upsert itself refuses
-        # to move the day back.
-        fresh = LearnerProfile.objects.get(pk=world.learner.pk)
-        services._learner_activity_write(profile=fresh, today=DEC31_DAY.date())
+        def write(profile, day):
+            deltas = services._Deltas()
+            services._learner_activity_write(profile=profile, today=day, deltas=deltas)
+            services._active_counters_add(deltas.active)
+
+        write(world.learner, JAN4.date())
+        # A profile read without its activity row (no cache): the row is read, and an
+        # earlier day changes nothing, counters included.
+        write(LearnerProfile.objects.get(pk=world.learner.pk), DEC31_DAY.date())
         assert LearnerActivity.objects.get(learner=world.learner).last_active_on == JAN4.date()
-        services._learner_activity_write(
-            profile=LearnerProfile.objects.get(pk=world.learner.pk),
-            today=datetime.date(2027, 2, 1),
-        )
+        assert active_days() == {(world.jakarta.pk, 0, JAN4.date()): 1}
+        write(LearnerProfile.objects.get(pk=world.learner.pk), datetime.date(2027, 2, 1))
         last = LearnerActivity.objects.get(learner=world.learner).last_active_on
         assert last == datetime.date(2027, 2, 1)
+        assert active_days() == {(world.jakarta.pk, 0, datetime.date(2027, 2, 1)): 1}
+
+    def test_a_stale_read_is_read_again_and_counted_once(self, world):
+        """SQLite reads the profile before the transaction: another request of the same
+        learner may have moved the day meanwhile. The compare-and-set sees it."""
+        stale = LearnerProfile.objects.select_related("last_activity").get(pk=world.learner.pk)
+        deltas = services._Deltas()
+        services._learner_activity_write(
+            profile=world.learner, today=DEC31_DAY.date(), deltas=deltas
+        )
+        services._active_counters_add(deltas.active)
+        deltas = services._Deltas()
+        # ``stale`` still believes there is no row: its insert loses, it reads again and
+        # moves the learner from 31 December to 4 January.
+        services._learner_activity_write(profile=stale, today=JAN4.date(), deltas=deltas)
+        services._active_counters_add(deltas.active)
+        assert active_days() == {(world.jakarta.pk, 0, JAN4.date()): 1}
 
     def test_a_child_statement_alone_is_not_activity(self, world):
         child = h5p(world.course, 0.5, sub_content=str(uuid.uuid4()))
@@ -399,6 +488,7 @@ class RebuildTests:
         LearnerActivity.objects.update(last_active_on=datetime.date(2020, 1, 1))
         Rollup.objects.create(city_id=999, course_key=uuid.uuid4(), year=2020, started=3)
         RollupDue.objects.update(open=F("open") + 2)
+        RollupActive.objects.update(learners=F("learners") + 1)
         Enrolment.objects.update(counted_city_id=None, counted_agency_id=None, counted_due=None)
         steps = []
         report = rollups_rebuild(progress=lambda done, total: steps.append((done, total)))
@@ -409,9 +499,10 @@ class RebuildTests:
             learner_years=len(incremental["years"]),
             learner_activity=len(incremental["activity"]),
             due_rows=len(incremental["due"]),
+            active_rows=len(incremental["active"]),
         )
-        # Two time zones (WIB, WIT): 4 steps each plus 8 others, reported in order.
-        total = 8 + 4 * 2
+        # Two time zones (WIB, WIT): 4 steps each plus 9 others, reported in order.
+        total = 9 + 4 * 2
         assert steps == [(n, total) for n in range(1, total + 1)]
 
     def test_rebuild_twice_changes_nothing(self, scenario):

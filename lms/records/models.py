@@ -557,6 +557,10 @@ class LearnerYear(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     jp = models.IntegerField(_("JP"), default=0)
+    # Where this learner-year is counted in Rollup.met_minimum (NO_COURSE rows): set while
+    # ``jp`` is at least 20 and the learner is active, null otherwise.
+    counted_city_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    counted_agency_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("learner year")

@@ -12,7 +12,8 @@ keep, so that a rebuild gives exactly what the services wrote:
 - completed: a completion's ``completed_on`` (``year``), year and week;
 - jp: each ledger row's ``credited_on``, year and week, on the completed course's key
   (NO_COURSE for credits from outside a course);
-- met_minimum: learner-years whose JP total reached YEARLY_MINIMUM_JP (NO_COURSE rows);
+- met_minimum: learner-years whose JP total reached YEARLY_MINIMUM_JP, of learners
+  active now (NO_COURSE rows; LearnerYear.counted_* say where each is counted);
 - LearnerYear: the sum of the ledger per learner and year;
 - LearnerActivity: the city-local day of the learner's latest course-row activity (only
   applied statements and quiz results touch it, as only they mark a learner active).
@@ -290,9 +291,22 @@ def _completions_and_ledger(years: dict, weeks: dict, steps) -> int:
     met = _ROLLUP_COUNTERS.index("met_minimum")
     count = 0
     batch = []
-    for row in ledger.values("learner_id", "year", **_LEARNER).annotate(total=Sum("jp")):
-        batch.append(LearnerYear(learner_id=row["learner_id"], year=row["year"], jp=row["total"]))
-        if row["total"] >= YEARLY_MINIMUM_JP:
+    for row in ledger.values("learner_id", "year", "learner__is_active", **_LEARNER).annotate(
+        total=Sum("jp")
+    ):
+        # Years at 20 JP count where the learner is now, and only while they are active.
+        counted = row["total"] >= YEARLY_MINIMUM_JP and row["learner__is_active"]
+        where = _group(row)[:2] if counted else (None, None)
+        batch.append(
+            LearnerYear(
+                learner_id=row["learner_id"],
+                year=row["year"],
+                jp=row["total"],
+                counted_city_id=where[0],
+                counted_agency_id=where[1],
+            )
+        )
+        if counted:
             _add(years, (*_group(row), NO_COURSE, row["year"]), size, met, 1)
         if len(batch) == BATCH_SIZE:
             LearnerYear.objects.bulk_create(batch)

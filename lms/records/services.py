@@ -850,6 +850,54 @@ def _active_sync(learner_ids: list[int]) -> int:
     return len(changed)
 
 
+def _met_sync(learner_ids: list[int]) -> int:
+    """Count each of these learners' years at or above 20 JP (Rollup.met_minimum) under
+    their current city and agency, not at all while inactive; returns how many moved."""
+    with transaction.atomic():
+        rows = LearnerYear.objects.filter(learner_id__in=learner_ids, jp__gte=YEARLY_MINIMUM_JP)
+        if _uses_row_locks():
+            rows = rows.select_for_update(of=("self",))
+        changes: dict[tuple, dict] = defaultdict(lambda: {"met_minimum": 0})
+        changed = []
+        for row in rows.select_related("learner").order_by("pk"):
+            learner = row.learner
+            want = (learner.city_id, learner.agency_id or 0) if learner.is_active else None
+            have = (
+                (row.counted_city_id, row.counted_agency_id)
+                if row.counted_city_id is not None
+                else None
+            )
+            if want == have:
+                continue
+            shard = row.learner_id % ROLLUP_SHARDS
+            if have is not None:
+                changes[(*have, NO_COURSE, row.year, shard)]["met_minimum"] -= 1
+            if want is not None:
+                changes[(*want, NO_COURSE, row.year, shard)]["met_minimum"] += 1
+            row.counted_city_id, row.counted_agency_id = want or (None, None)
+            changed.append(row)
+        if changed:
+            LearnerYear.objects.bulk_update(
+                changed, ["counted_city_id", "counted_agency_id"], batch_size=1000
+            )
+        key_field = Rollup._meta.get_field("course_key")
+        _counters_add(
+            Rollup,
+            keys=("city_id", "agency_id", "course_key", "year", "shard"),
+            counters=_ROLLUP_COUNTERS,
+            rows=[
+                (
+                    (city, agency, key_field.get_db_prep_value(course, connection), year, shard),
+                    counts,
+                )
+                for (city, agency, course, year, shard), counts in sorted(
+                    changes.items(), key=lambda item: (*item[0][:2], *item[0][3:])
+                )
+            ],
+        )
+    return len(changed)
+
+
 def _active_counters_add(changes: Counter) -> None:
     _counters_add(
         RollupActive,
@@ -861,13 +909,16 @@ def _active_counters_add(changes: Counter) -> None:
 
 def learners_counts_sync(learner_ids) -> None:
     """After learners were created, moved to another agency, deactivated or reactivated
-    (lms.people calls this): count their open mandatory courses (RollupDue) and their
-    last active day (RollupActive) where they are now, or not at all while inactive."""
+    (lms.people calls this): count their years at 20 JP (Rollup.met_minimum), their last
+    active day (RollupActive) and their open mandatory courses (RollupDue) where they
+    are now, or not at all while inactive."""
     learner_ids = list(learner_ids)
     for start in range(0, len(learner_ids), 1000):
         chunk = learner_ids[start : start + 1000]
-        _active_sync(chunk)
+        # The order the write path takes shared rows in: Rollup, RollupDue, RollupActive.
+        _met_sync(chunk)
         due_counts_sync(learner_ids=chunk)
+        _active_sync(chunk)
 
 
 # --- open mandatory courses (RollupDue) ---------------------------------------------------
@@ -1050,14 +1101,28 @@ def _jp_credit_write(
             deltas.add("met_minimum", NO_COURSE, datetime.date(year, 1, 1), weekly=False)
     # The yearly totals as absolute values: year_totals holds every credit of these
     # years (all parts land on or after earned_on), read under the learner's lock.
+    # A year at or above 20 JP is counted (met_minimum) where the learner is now; the
+    # learner is active (only active learners record) and never goes back below 20.
+    where = (profile.city_id, profile.agency_id or 0)
     LearnerYear.objects.bulk_create(
         [
-            LearnerYear(learner=profile, year=year, jp=year_totals[year] + amount)
+            LearnerYear(
+                learner=profile,
+                year=year,
+                jp=year_totals[year] + amount,
+                **dict(
+                    zip(
+                        ("counted_city_id", "counted_agency_id"),
+                        where if year_totals[year] + amount >= YEARLY_MINIMUM_JP else (None, None),
+                        strict=True,
+                    )
+                ),
+            )
             for year, amount in sorted(added.items())
         ],
         update_conflicts=True,
         unique_fields=["learner", "year"],
-        update_fields=["jp"],
+        update_fields=["jp", "counted_city_id", "counted_agency_id"],
     )
     return rows
 

@@ -393,8 +393,8 @@ def _profiles(city_ids, filters: DashboardFilters) -> QuerySet[LearnerProfile]:
 def _learner_counts(*, city_ids, filters: DashboardFilters, today, group: str) -> dict:
     """Learners, active 7/30 days and learners at/above 20 JP, grouped by ``group``
     (``agency_id`` or ``city_id``). Three queries: active learners from an index of
-    active profiles, the active-day counters of RollupActive (not one row per learner),
-    and the learner-years at or above 20 JP (an index on year and JP)."""
+    active profiles, then counters only: RollupActive (learners by last active day) and
+    Rollup's met_minimum (active learners' years at 20 JP), never a row per learner."""
     profiles = _profiles(city_ids, filters)
     counts: dict = defaultdict(lambda: {"learners": 0, "active_7": 0, "active_30": 0, "met": 0})
     for row in profiles.values(group).annotate(n=Count("pk")).order_by():
@@ -415,11 +415,15 @@ def _learner_counts(*, city_ids, filters: DashboardFilters, today, group: str) -
         # RollupActive keeps "no agency" as 0, the profiles as NULL.
         each = counts[row[group] or None if group == "agency_id" else row[group]]
         each["active_7"], each["active_30"] = row["n_7"] or 0, row["n_30"] or 0
-    met = profiles.filter(jp_years__year=filters.year, jp_years__jp__gte=YEARLY_MINIMUM_JP).values(
-        group
-    )
-    for row in met.annotate(n=Count("pk")).order_by():
-        counts[row[group]]["met"] = row["n"]
+    met = Rollup.objects.filter(year=filters.year, course_key=NO_COURSE)
+    if city_ids is not None:
+        met = met.filter(city_id__in=city_ids)
+    if filters.agency_id is not None:
+        met = met.filter(agency_id__in=_subtree_ids(filters.agency_id))
+    for row in met.values(group).annotate(n=Sum("met_minimum")).order_by():
+        if row["n"]:
+            key = row[group] or None if group == "agency_id" else row[group]
+            counts[key]["met"] = row["n"]
     return {key: value for key, value in counts.items() if any(value.values())}
 
 

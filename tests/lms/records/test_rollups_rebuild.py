@@ -127,7 +127,11 @@ def snapshot() -> dict:
     return {
         "rollup": rollup_rows(),
         "weeks": week_rows(),
-        "years": sorted(LearnerYear.objects.values_list("learner_id", "year", "jp")),
+        "years": sorted(
+            LearnerYear.objects.values_list(
+                "learner_id", "year", "jp", "counted_city_id", "counted_agency_id"
+            )
+        ),
         "activity": sorted(
             LearnerActivity.objects.values_list(
                 "learner_id", "last_active_on", "counted_city_id", "counted_agency_id"
@@ -376,6 +380,42 @@ class ActiveDayTests:
         assert snapshot() == before
         people_services.learner_activate(profile=LearnerProfile.objects.get(pk=budi.pk))
         assert active_days()[key] == 1
+
+
+class MetMinimumTests:
+    """Rollup.met_minimum counts active learners' years at 20 JP where they are now."""
+
+    @staticmethod
+    def met(city, agency_id: int, year: int = 2027) -> int:
+        rows = Rollup.objects.filter(
+            city_id=city.pk, agency_id=agency_id, course_key=NO_COURSE, year=year
+        )
+        return sum(rows.values_list("met_minimum", flat=True))
+
+    def test_an_inactive_learner_no_longer_counts_until_reactivated(self, scenario):
+        from lms.people import services as people_services
+
+        jakarta, dedi = scenario["world"].jakarta, scenario["dedi"]
+        assert self.met(jakarta, 0) == 1  # dedi's 20 JP event
+        people_services.learner_deactivate(profile=dedi)
+        assert self.met(jakarta, 0) == 0
+        before = snapshot()
+        rollups_rebuild()
+        assert snapshot() == before
+        people_services.learner_activate(profile=LearnerProfile.objects.get(pk=dedi.pk))
+        assert self.met(jakarta, 0) == 1
+
+    def test_a_moved_learner_takes_their_year_along(self, scenario):
+        from lms.people import services as people_services
+
+        agency_a, agency_b, _s = scenario["agencies"]
+        jakarta = scenario["world"].jakarta
+        # budi: 1 JP on 1 January (the rest of the split credit) and the 19 JP event.
+        assert (self.met(jakarta, agency_b.pk), self.met(jakarta, agency_a.pk)) == (1, 0)
+        people_services.learner_update(profile=scenario["budi"], agency=agency_a)
+        assert (self.met(jakarta, agency_b.pk), self.met(jakarta, agency_a.pk)) == (0, 1)
+        year = LearnerYear.objects.get(learner=scenario["budi"], year=2027)
+        assert (year.counted_city_id, year.counted_agency_id) == (jakarta.pk, agency_a.pk)
 
 
 class IdempotencyTests:

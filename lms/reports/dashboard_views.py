@@ -164,7 +164,9 @@ class CityDashboardView(_CityDashboardMixin, TemplateView):
             courses=choices.courses,
         )
         overdue = _CountedPaginator(
-            selectors.overdue_mandatory(city=self.city, today=self.today, filters=filters),
+            selectors.overdue_mandatory_page_rows(
+                city=self.city, today=self.today, filters=filters
+            ),
             PAGE_SIZE,
             count=dashboard.overdue,
         ).get_page(self.request.GET.get("overdue_page"))

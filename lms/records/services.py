@@ -819,7 +819,7 @@ def _learner_activity_write(
 def _active_sync(learner_ids: list[int]) -> int:
     """Count each of these learners' last active day under their current city and agency
     (not at all while inactive); returns how many rows moved. Four queries at most."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = LearnerActivity.objects.filter(learner_id__in=learner_ids)
         if _uses_row_locks():
             rows = rows.select_for_update(of=("self",))
@@ -853,7 +853,7 @@ def _active_sync(learner_ids: list[int]) -> int:
 def _met_sync(learner_ids: list[int]) -> int:
     """Count each of these learners' years at or above 20 JP (Rollup.met_minimum) under
     their current city and agency, not at all while inactive; returns how many moved."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = LearnerYear.objects.filter(learner_id__in=learner_ids, jp__gte=YEARLY_MINIMUM_JP)
         if _uses_row_locks():
             rows = rows.select_for_update(of=("self",))
@@ -907,14 +907,18 @@ def _active_counters_add(changes: Counter) -> None:
     )
 
 
+# Learners per round of learners_counts_sync: at most eight queries each.
+COUNTS_SYNC_CHUNK = 1000
+
+
 def learners_counts_sync(learner_ids) -> None:
     """After learners were created, moved to another agency, deactivated or reactivated
     (lms.people calls this): count their years at 20 JP (Rollup.met_minimum), their last
     active day (RollupActive) and their open mandatory courses (RollupDue) where they
     are now, or not at all while inactive."""
     learner_ids = list(learner_ids)
-    for start in range(0, len(learner_ids), 1000):
-        chunk = learner_ids[start : start + 1000]
+    for start in range(0, len(learner_ids), COUNTS_SYNC_CHUNK):
+        chunk = learner_ids[start : start + COUNTS_SYNC_CHUNK]
         # The order the write path takes shared rows in: Rollup, RollupDue, RollupActive.
         _met_sync(chunk)
         due_counts_sync(learner_ids=chunk)
@@ -961,7 +965,9 @@ def due_counts_sync(*, learner_ids=None, enrolment_ids=None, course_keys=None) -
     """
     if learner_ids is None and enrolment_ids is None:
         raise ValueError("due_counts_sync needs learner_ids or enrolment_ids")
-    with transaction.atomic():
+    # No savepoint: nothing here needs rolling back on its own, and the importer calls
+    # this once per 1,000 learners.
+    with transaction.atomic(savepoint=False):
         rows = Enrolment.objects.all()
         if learner_ids is not None:
             rows = rows.filter(learner_id__in=list(learner_ids))

@@ -11,6 +11,7 @@ from django.utils.translation import override
 from lms.people import importing
 from lms.people.importing import learners_import, normalise_golongan, validate_roster
 from lms.people.models import LearnerProfile, User
+from lms.records import services as records_services
 from tests.factories import (
     AgencyFactory,
     CityFactory,
@@ -547,7 +548,14 @@ def query_budget(rows: int) -> int:
         importing.BATCH_SIZE,
         connection.ops.bulk_batch_size(LearnerProfile._meta.concrete_fields, [None] * rows),
     )
-    return 20 + 4 * math.ceil(rows / importing.LOOKUP_CHUNK) + 4 * math.ceil(rows / per_statement)
+    # The imported learners' dashboard counters are synced per COUNTS_SYNC_CHUNK learners.
+    counters = 8 * math.ceil(rows / records_services.COUNTS_SYNC_CHUNK)
+    return (
+        20
+        + 4 * math.ceil(rows / importing.LOOKUP_CHUNK)
+        + 4 * math.ceil(rows / per_statement)
+        + counters
+    )
 
 
 @pytest.mark.django_db

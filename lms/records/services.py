@@ -816,36 +816,53 @@ def _learner_activity_write(
     raise RuntimeError(f"learner {profile.pk}: last active day kept changing")  # pragma: no cover
 
 
+def _recount(rows, *, key_rest) -> tuple[list, Counter]:
+    """Rows that remember where they are counted (``counted_city_id``/``agency_id``, read
+    with their learner, locked): move each to where its learner is now, or out while the
+    learner is inactive. Returns the moved rows (saved) and the counter changes, keyed
+    (city, agency, *key_rest(row))."""
+    changes: Counter = Counter()
+    changed = []
+    for row in rows:
+        learner = row.learner
+        want = (learner.city_id, learner.agency_id or 0) if learner.is_active else None
+        have = (
+            (row.counted_city_id, row.counted_agency_id)
+            if row.counted_city_id is not None
+            else None
+        )
+        if want == have:
+            continue
+        rest = key_rest(row)
+        if have is not None:
+            changes[(*have, *rest)] -= 1
+        if want is not None:
+            changes[(*want, *rest)] += 1
+        row.counted_city_id, row.counted_agency_id = want or (None, None)
+        changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(
+            changed, ["counted_city_id", "counted_agency_id"], batch_size=1000
+        )
+    return changed, changes
+
+
+def _locked_with_learner(rows, order: str):
+    if _uses_row_locks():
+        rows = rows.select_for_update(of=("self",))
+    return rows.select_related("learner").order_by(order)
+
+
 def _active_sync(learner_ids: list[int]) -> int:
-    """Count each of these learners' last active day under their current city and agency
-    (not at all while inactive); returns how many rows moved. Four queries at most."""
+    """Count each of these learners' last active day (RollupActive) under their current
+    city and agency, not at all while inactive; returns how many rows moved."""
     with transaction.atomic(savepoint=False):
-        rows = LearnerActivity.objects.filter(learner_id__in=learner_ids)
-        if _uses_row_locks():
-            rows = rows.select_for_update(of=("self",))
-        changes: Counter = Counter()
-        changed = []
-        for row in rows.select_related("learner").order_by("learner_id"):
-            learner = row.learner
-            want = (learner.city_id, learner.agency_id or 0) if learner.is_active else None
-            have = (
-                (row.counted_city_id, row.counted_agency_id)
-                if row.counted_city_id is not None
-                else None
-            )
-            if want == have:
-                continue
-            shard = row.learner_id % ROLLUP_SHARDS
-            if have is not None:
-                changes[(*have, row.last_active_on, shard)] -= 1
-            if want is not None:
-                changes[(*want, row.last_active_on, shard)] += 1
-            row.counted_city_id, row.counted_agency_id = want or (None, None)
-            changed.append(row)
-        if changed:
-            LearnerActivity.objects.bulk_update(
-                changed, ["counted_city_id", "counted_agency_id"], batch_size=1000
-            )
+        changed, changes = _recount(
+            _locked_with_learner(
+                LearnerActivity.objects.filter(learner_id__in=learner_ids), "learner_id"
+            ),
+            key_rest=lambda row: (row.last_active_on, row.learner_id % ROLLUP_SHARDS),
+        )
         _active_counters_add(changes)
     return len(changed)
 
@@ -854,45 +871,23 @@ def _met_sync(learner_ids: list[int]) -> int:
     """Count each of these learners' years at or above 20 JP (Rollup.met_minimum) under
     their current city and agency, not at all while inactive; returns how many moved."""
     with transaction.atomic(savepoint=False):
-        rows = LearnerYear.objects.filter(learner_id__in=learner_ids, jp__gte=YEARLY_MINIMUM_JP)
-        if _uses_row_locks():
-            rows = rows.select_for_update(of=("self",))
-        changes: dict[tuple, dict] = defaultdict(lambda: {"met_minimum": 0})
-        changed = []
-        for row in rows.select_related("learner").order_by("pk"):
-            learner = row.learner
-            want = (learner.city_id, learner.agency_id or 0) if learner.is_active else None
-            have = (
-                (row.counted_city_id, row.counted_agency_id)
-                if row.counted_city_id is not None
-                else None
-            )
-            if want == have:
-                continue
-            shard = row.learner_id % ROLLUP_SHARDS
-            if have is not None:
-                changes[(*have, NO_COURSE, row.year, shard)]["met_minimum"] -= 1
-            if want is not None:
-                changes[(*want, NO_COURSE, row.year, shard)]["met_minimum"] += 1
-            row.counted_city_id, row.counted_agency_id = want or (None, None)
-            changed.append(row)
-        if changed:
-            LearnerYear.objects.bulk_update(
-                changed, ["counted_city_id", "counted_agency_id"], batch_size=1000
-            )
+        changed, changes = _recount(
+            _locked_with_learner(
+                LearnerYear.objects.filter(learner_id__in=learner_ids, jp__gte=YEARLY_MINIMUM_JP),
+                "pk",
+            ),
+            key_rest=lambda row: (row.year, row.learner_id % ROLLUP_SHARDS),
+        )
         key_field = Rollup._meta.get_field("course_key")
+        no_course = key_field.get_db_prep_value(NO_COURSE, connection)
         _counters_add(
             Rollup,
             keys=("city_id", "agency_id", "course_key", "year", "shard"),
             counters=_ROLLUP_COUNTERS,
             rows=[
-                (
-                    (city, agency, key_field.get_db_prep_value(course, connection), year, shard),
-                    counts,
-                )
-                for (city, agency, course, year, shard), counts in sorted(
-                    changes.items(), key=lambda item: (*item[0][:2], *item[0][3:])
-                )
+                ((city, agency, no_course, year, shard), {"met_minimum": change})
+                for (city, agency, year, shard), change in sorted(changes.items())
+                if change
             ],
         )
     return len(changed)

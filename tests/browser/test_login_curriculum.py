@@ -127,6 +127,11 @@ class LoginCurriculumTests:
 
         _log_in(page, demo_learner.nip, "bukan-sandinya")
 
+        # The form posts to the page's own address: wait for the answer's message, as
+        # the URL alone does not change (is_visible() does not wait, and a busy machine
+        # may still be showing the page before the submit).
+        alert = page.get_by_role("alert").first
+        alert.wait_for(state="visible", timeout=15_000)
         assert urlparse(page.url).path == "/akun/masuk/"
-        assert page.get_by_role("alert").first.is_visible()
+        assert alert.is_visible()
         assert page.locator("html").get_attribute("lang") == "id"

@@ -359,12 +359,27 @@ def _course_keys_of_form(learning_form: str):
     return CoursePage.objects.filter(learning_form=learning_form).values("translation_key")
 
 
-def _rollup_rows(*, city_ids, filters: DashboardFilters) -> QuerySet[Rollup]:
-    rows = Rollup.objects.filter(year=filters.year).exclude(course_key=NO_COURSE)
+def _in_place(rows, *, city_ids, filters: DashboardFilters, prefix: str = ""):
+    """Counter rows (or counted rows, ``prefix`` "counted_") of these cities (None: all)
+    and of the filters' agency subtree."""
     if city_ids is not None:
-        rows = rows.filter(city_id__in=city_ids)
+        rows = rows.filter(**{f"{prefix}city_id__in": city_ids})
     if filters.agency_id is not None:
-        rows = rows.filter(agency_id__in=_subtree_ids(filters.agency_id))
+        rows = rows.filter(**{f"{prefix}agency_id__in": _subtree_ids(filters.agency_id)})
+    return rows
+
+
+def _group_key(value, group: str):
+    # The counters keep "no agency" as 0, the profiles as NULL.
+    return (value or None) if group == "agency_id" else value
+
+
+def _rollup_rows(*, city_ids, filters: DashboardFilters) -> QuerySet[Rollup]:
+    rows = _in_place(
+        Rollup.objects.filter(year=filters.year).exclude(course_key=NO_COURSE),
+        city_ids=city_ids,
+        filters=filters,
+    )
     if filters.course_key is not None:
         rows = rows.filter(course_key=filters.course_key)
     if filters.learning_form:
@@ -399,11 +414,11 @@ def _learner_counts(*, city_ids, filters: DashboardFilters, today, group: str) -
     counts: dict = defaultdict(lambda: {"learners": 0, "active_7": 0, "active_30": 0, "met": 0})
     for row in profiles.values(group).annotate(n=Count("pk")).order_by():
         counts[row[group]]["learners"] = row["n"]
-    days = RollupActive.objects.filter(day__gt=today - datetime.timedelta(days=30))
-    if city_ids is not None:
-        days = days.filter(city_id__in=city_ids)
-    if filters.agency_id is not None:
-        days = days.filter(agency_id__in=_subtree_ids(filters.agency_id))
+    days = _in_place(
+        RollupActive.objects.filter(day__gt=today - datetime.timedelta(days=30)),
+        city_ids=city_ids,
+        filters=filters,
+    )
     for row in (
         days.values(group)
         .annotate(
@@ -412,18 +427,16 @@ def _learner_counts(*, city_ids, filters: DashboardFilters, today, group: str) -
         )
         .order_by()
     ):
-        # RollupActive keeps "no agency" as 0, the profiles as NULL.
-        each = counts[row[group] or None if group == "agency_id" else row[group]]
+        each = counts[_group_key(row[group], group)]
         each["active_7"], each["active_30"] = row["n_7"] or 0, row["n_30"] or 0
-    met = Rollup.objects.filter(year=filters.year, course_key=NO_COURSE)
-    if city_ids is not None:
-        met = met.filter(city_id__in=city_ids)
-    if filters.agency_id is not None:
-        met = met.filter(agency_id__in=_subtree_ids(filters.agency_id))
+    met = _in_place(
+        Rollup.objects.filter(year=filters.year, course_key=NO_COURSE),
+        city_ids=city_ids,
+        filters=filters,
+    )
     for row in met.values(group).annotate(n=Sum("met_minimum")).order_by():
         if row["n"]:
-            key = row[group] or None if group == "agency_id" else row[group]
-            counts[key]["met"] = row["n"]
+            counts[_group_key(row[group], group)]["met"] = row["n"]
     return {key: value for key, value in counts.items() if any(value.values())}
 
 
@@ -431,11 +444,8 @@ def _due_filters(rows, *, city_ids, filters: DashboardFilters, today, cities=(),
     """Rows of RollupDue (``prefix`` "") or counted Enrolments (``prefix`` "counted_")
     whose due date is before ``today``: one date, or a dict time zone -> date (each
     city's own day, ``cities`` giving their time zones)."""
-    city, agency, due = (
-        f"{prefix}city_id",
-        f"{prefix}agency_id",
-        f"{prefix}due" + ("" if prefix else "_date"),
-    )
+    city = f"{prefix}city_id"
+    due = "counted_due" if prefix else "due_date"
     if isinstance(today, dict):
         zones = defaultdict(list)
         for each in cities:
@@ -447,10 +457,7 @@ def _due_filters(rows, *, city_ids, filters: DashboardFilters, today, cities=(),
         rows = rows.filter(before)
     else:
         rows = rows.filter(**{f"{due}__lt": today})
-    if city_ids is not None:
-        rows = rows.filter(**{f"{city}__in": city_ids})
-    if filters.agency_id is not None:
-        rows = rows.filter(**{f"{agency}__in": _subtree_ids(filters.agency_id)})
+    rows = _in_place(rows, city_ids=city_ids, filters=filters, prefix=prefix)
     if filters.course_key is not None:
         rows = rows.filter(course_key=filters.course_key)
     if filters.learning_form:
@@ -536,11 +543,11 @@ def _week_range(
 
 
 def _weeks(*, city_ids, filters, start, end) -> list[WeekPoint]:
-    rows = RollupWeek.objects.filter(week__gte=start, week__lte=end)
-    if city_ids is not None:
-        rows = rows.filter(city_id__in=city_ids)
-    if filters.agency_id is not None:
-        rows = rows.filter(agency_id__in=_subtree_ids(filters.agency_id))
+    rows = _in_place(
+        RollupWeek.objects.filter(week__gte=start, week__lte=end),
+        city_ids=city_ids,
+        filters=filters,
+    )
     by_week = {
         row["week"]: row
         for row in rows.values("week")

@@ -337,6 +337,15 @@ class CoursePage(Page):
         verbose_name=_("provider"),
         help_text=_("The university, company or agency that teaches or co-authors the course."),
     )
+    partner = models.ForeignKey(
+        "events.Partner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("partner"),
+        help_text=_("The university, company or agency that runs the course with the city."),
+    )
     estimated_duration = models.PositiveIntegerField(
         _("estimated duration (seconds)"),
         validators=[MinValueValidator(60), MaxValueValidator(200 * 3600)],
@@ -353,6 +362,7 @@ class CoursePage(Page):
                 FieldPanel("competency_area"),
                 # A plain select: trainers need no snippet permissions to pick a provider.
                 FieldPanel("provider", widget=forms.Select),
+                FieldPanel("partner", widget=forms.Select),
             ],
             heading=_("Course details"),
         ),

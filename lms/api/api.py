@@ -43,6 +43,7 @@ from lms.api.schemas import (
 )
 from lms.people.models import City
 from lms.people.selectors import has_staff
+from lms.privacy.services import api_page_logged
 from lms.records import selectors as records
 from lms.records import services as record_services
 from lms.reports.exports import siasn_completions, siasn_row
@@ -366,13 +367,14 @@ def team(request, year: int | None = Year, indirect: bool = False):
             ),
         )
     today = records.local_date(supervisor.city.timezone)
-    return api_selectors.team_items(
+    items = api_selectors.team_items(
         viewer=caller.user,
         supervisor=supervisor,
         year=year or today.year,
         today=today,
         indirect=indirect,
     )
+    return api_page_logged(items, request=request, nip_key="nip")
 
 
 # --- cities -------------------------------------------------------------------------------
@@ -438,7 +440,8 @@ def city_completions(
             403, _("You may not see the completions of %(city)s.") % {"city": city.name}
         )
     year = year or records.local_date(city.timezone).year
-    return Mapped(siasn_completions(city=city, year=year, agency_id=agency), siasn_row)
+    rows = Mapped(siasn_completions(city=city, year=year, agency_id=agency), siasn_row)
+    return api_page_logged(rows, request=request, nip_key="nipBaru")
 
 
 @api.post(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from lms.learning import selectors
 from lms.learning.forms import TeamQueryForm
 from lms.people.selectors import has_staff
+from lms.privacy.services import access_log_record
 from lms.records.selectors import learner_of
 
 # What the team pages' feedback forms send as the topic of a feedback thread
@@ -72,6 +73,9 @@ def team(request):
         behind_only=query["behind"],
         overdue_only=query["overdue"],
     )
+    access_log_record(
+        request=request, learners=[line.row.profile for line in page.lines], action="list"
+    )
     return render(
         request,
         "learning/team.html",
@@ -126,6 +130,7 @@ def team_member(request, profile_id: int):
                 "Go back to your team list to choose one of your staff."
             ),
         )
+    access_log_record(request=request, learners=[page.line.row.profile])
     return render(
         request,
         "learning/team_member.html",

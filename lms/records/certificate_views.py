@@ -19,6 +19,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from lms.core.admin_views import UserFormAdminView
 from lms.people.permissions import can_manage_city, manageable_cities
+from lms.privacy.services import access_log_record
 from lms.records import certificates, selectors
 from lms.records.models import Certificate
 from lms.records.services import AccessDenied
@@ -148,6 +149,11 @@ class CertificateSearchView(WagtailAdminTemplateMixin, TemplateView):
             results=list(certificates.certificates_search(user=self.request.user, query=query))
             if query
             else None,
+        )
+        access_log_record(
+            request=self.request,
+            learners=[c.completion.learner_id for c in context["results"] or []],
+            action="search",
         )
         return context
 

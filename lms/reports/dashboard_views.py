@@ -16,6 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from courses.models import LearningForm
 from lms.people.models import City
 from lms.people.permissions import roles_of
+from lms.privacy.services import access_log_record
 from lms.reports import charts, selectors
 
 PAGE_SIZE = 50
@@ -150,6 +151,10 @@ class CityDashboardView(_CityDashboardMixin, TemplateView):
                 city=self.city, filters=self.filters, today=self.today
             )
         response = self.export_requested(tables, f"dasbor-{self.city.slug}-{self.filters.year}")
+        if response is not None and "overdue" in tables:
+            access_log_record(
+                request=request, city=self.city, action="export", count=len(tables["overdue"].rows)
+            )
         return response or super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -171,6 +176,11 @@ class CityDashboardView(_CityDashboardMixin, TemplateView):
             count=dashboard.overdue,
         ).get_page(self.request.GET.get("overdue_page"))
         titles = selectors.course_rows(keys={e.course_key for e in overdue.object_list})
+        access_log_record(
+            request=self.request,
+            learners=[e.learner_id for e in overdue.object_list],
+            action="list",
+        )
         for enrolment in overdue.object_list:
             enrolment.course_title = titles[enrolment.course_key].title
             enrolment.days_overdue = (self.today - enrolment.due_date).days
@@ -253,6 +263,7 @@ class BelowMinimumView(_CityDashboardMixin, TemplateView):
             city=self.city, year=filters.year, agency_id=filters.agency_id
         )
         page = Paginator(learners, PAGE_SIZE).get_page(self.request.GET.get("p"))
+        access_log_record(request=self.request, learners=page.object_list, action="list")
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from lms.people.models import Agency, City
+from lms.privacy.services import access_log_record
 from lms.reports import exports
 from lms.reports.models import ExportJob
 from lms.reports.quiz_exports import XLSX_CONTENT_TYPE
@@ -174,6 +175,7 @@ def export_download_view(request, pk):
     job = _job_or_404(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404(_("This export has no file yet."))
+    access_log_record(request=request, city=job.city, action="export", count=job.rows_done)
     return FileResponse(
         job.file.open("rb"),
         as_attachment=True,

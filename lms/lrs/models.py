@@ -72,3 +72,56 @@ class XapiClient(models.Model):
 
     def check_secret(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
+
+
+class StatementRelation(models.Model):
+    """An activity or agent a statement names besides its actor and object (context
+    activities, instructor, team, a sub-statement's actor and object): what the
+    ``related_activities`` / ``related_agents`` filters also search. Written once with the
+    statement, never updated."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "a", _("activity")
+        AGENT = "g", _("agent")
+
+    statement = models.ForeignKey(
+        "records.Statement",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("statement"),
+    )
+    kind = models.CharField(_("kind"), max_length=1, choices=Kind.choices)
+    # SHA-256 of the activity IRI, or of the agent's objectType and identifier.
+    key = models.CharField(_("key"), max_length=64)
+
+    class Meta:
+        verbose_name = _("statement relation")
+        verbose_name_plural = _("statement relations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "kind", "key"], name="lrs_relation_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "key"], name="lrs_relation_key")]
+
+    def __str__(self):
+        return f"{self.statement_id} {self.kind} {self.key[:12]}"
+
+
+class Attachment(models.Model):
+    """A statement attachment's content, stored once per SHA-2 digest through Django's
+    storage (local files or S3)."""
+
+    sha2 = models.CharField(_("SHA-2"), max_length=128, unique=True)
+    content_type = models.CharField(_("content type"), max_length=255)
+    length = models.PositiveBigIntegerField(_("length (bytes)"))
+    file = models.FileField(_("file"), upload_to="xapi/attachments/")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statement attachment")
+        verbose_name_plural = _("statement attachments")
+
+    def __str__(self):
+        return self.sha2

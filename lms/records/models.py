@@ -46,20 +46,30 @@ class ActivityKind(models.TextChoices):
 
 
 class Statement(models.Model):
-    """One xAPI statement as the learner's browser sent it; never changed, never deleted
-    by the platform. The id is the client's UUID, so a retry is stored once."""
+    """One xAPI statement: from a learner's browser, or from an external LRS client
+    (lms.lrs); never changed, never deleted by the platform (voiding only marks it). The
+    id is the client's UUID, so a retry is stored once.
+
+    ``learner`` is set when the actor is a platform learner; statements about other
+    agents (external clients) keep it empty and are found by ``actor_hash``. ``city`` is
+    whose records the statement is (the learner's city, else the writing client's city;
+    empty for a national client's statement about a non-learner): LRS clients of a city
+    read only their city's statements.
+    """
 
     id = models.UUIDField(_("statement id"), primary_key=True)
     learner = models.ForeignKey(
         "people.LearnerProfile",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="statements",
         verbose_name=_("learner"),
     )
     verb = models.CharField(_("verb"), max_length=255)
     object_iri = models.CharField(_("activity IRI"), max_length=512)
-    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
-    activity_key = models.UUIDField(_("activity key"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices, blank=True)
+    activity_key = models.UUIDField(_("activity key"), null=True, blank=True)
     lesson_key = models.UUIDField(_("lesson key"), null=True, blank=True)
     is_child = models.BooleanField(
         _("sub-content"),
@@ -80,6 +90,31 @@ class Statement(models.Model):
     timestamp = models.DateTimeField(_("timestamp"))
     stored_at = models.DateTimeField(_("stored at"))
     payload = models.JSONField(_("statement"))
+    city = models.ForeignKey(
+        "people.City",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("city"),
+    )
+    client = models.ForeignKey(
+        "lrs.XapiClient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("LRS client"),
+        help_text=_("The external client that sent the statement (empty: the platform)."),
+    )
+    # SHA-256 of the actor's objectType and identifier (lms.lrs.identity.agent_hash), and
+    # of the object's when the object is an agent or group: the agent filter's keys.
+    actor_hash = models.CharField(_("actor hash"), max_length=64, blank=True, default="")
+    object_agent_hash = models.CharField(
+        _("object agent hash"), max_length=64, blank=True, default=""
+    )
+    registration = models.UUIDField(_("registration"), null=True, blank=True)
+    voided = models.BooleanField(_("voided"), default=False)
 
     class Meta:
         verbose_name = _("statement")
@@ -87,6 +122,26 @@ class Statement(models.Model):
         indexes = [
             models.Index(fields=["learner", "stored_at"]),
             models.Index(fields=["activity_key"]),
+            # The LRS's GET filters; every page is ordered by (stored_at, id).
+            models.Index(fields=["city", "stored_at", "id"], name="records_stmt_city_stored"),
+            models.Index(fields=["stored_at", "id"], name="records_stmt_stored"),
+            models.Index(fields=["verb", "stored_at"], name="records_stmt_verb"),
+            models.Index(fields=["object_iri", "stored_at"], name="records_stmt_object"),
+            models.Index(
+                fields=["actor_hash", "stored_at"],
+                name="records_stmt_actor",
+                condition=~models.Q(actor_hash=""),
+            ),
+            models.Index(
+                fields=["object_agent_hash"],
+                name="records_stmt_object_agent",
+                condition=~models.Q(object_agent_hash=""),
+            ),
+            models.Index(
+                fields=["registration", "stored_at"],
+                name="records_stmt_registration",
+                condition=models.Q(registration__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses.models import CoursePage
+from lms.lrs import views as lrs_views
 from lms.records import selectors, services, xapi
 from lms.records.models import Enrolment
 
@@ -27,56 +28,10 @@ def _error(message: str, status: int, **extra) -> JsonResponse:
     return response
 
 
-@never_cache
-def statements(request):
-    """POST /xapi/statements: one statement or an array, from the logged-in learner.
-
-    Session cookie plus CSRF header (Django's middleware checks it, as for any POST);
-    header X-Experience-API-Version: 1.0.x. Answers 200 with the statement ids (xAPI
-    1.0.3, 7.2.2), 400 for a malformed request, 401 when not logged in, 403 for content
-    the learner may not study, 409 for an id already used by a different statement.
-    """
-    if request.method != "POST":
-        response = _error(_("Use POST to send statements."), 405)
-        response["Allow"] = "POST"
-        return response
-    if not request.user.is_authenticated:
-        return _error(_("Log in to record your progress."), 401)
-    version = request.headers.get("X-Experience-API-Version", "")
-    if not version.startswith("1.0"):
-        return _error(
-            _("Send the header X-Experience-API-Version: %(version)s.") % {"version": XAPI_VERSION},
-            400,
-        )
-    if not request.content_type.startswith("application/json"):
-        return _error(_("Send statements as JSON (Content-Type: application/json)."), 400)
-    try:
-        length = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        length = 0
-    if length > xapi.MAX_BODY_BYTES:
-        return _error(
-            _(
-                "The request is too large (%(size)d bytes; at most %(limit)d). Send fewer "
-                "statements per request."
-            )
-            % {"size": length, "limit": xapi.MAX_BODY_BYTES},
-            400,
-        )
-    try:
-        raw = xapi.parse_body(request.body)
-        parsed = xapi.parse_statements(raw)
-        result = services.statements_record(user=request.user, statements=parsed)
-    except xapi.StatementError as exc:
-        extra = {"statement": exc.index} if exc.index is not None else {}
-        return _error(exc.message, 400, **extra)
-    except services.AccessDenied as exc:
-        return _error(exc.message, 403)
-    except services.StatementConflict as exc:
-        return _error(exc.message, 409, statement_id=str(exc.statement_id))
-    response = JsonResponse([str(statement_id) for statement_id in result.ids], safe=False)
-    response["X-Experience-API-Version"] = XAPI_VERSION
-    return response
+# POST /xapi/statements, the browser's endpoint, is the LRS's statements resource: the
+# session-authenticated branch of lms.lrs.views.statements keeps this contract (session
+# cookie + CSRF header, X-Experience-API-Version, 200 with the ids, 400/401/403/409).
+statements = lrs_views.statements
 
 
 STATE_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")

@@ -505,3 +505,474 @@ def state_too_large_message(size: int) -> str:
         "size": size,
         "limit": MAX_STATE_BYTES,
     }
+
+
+# --- the full LRS: validation of any statement (xAPI 1.0.3, Data part) ----------------------
+#
+# The browser's statements above are about this platform's activities and the server sets
+# their actor. External clients (/xapi/statements with Basic credentials) may send any
+# conformant statement; ``validate_statement`` checks it against the Data part and
+# returns it unchanged. Everything unknown, null or of the wrong type is refused, with
+# the path of the offending property in the message.
+
+UUID_PATTERN = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+IRI_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+MBOX_PATTERN = re.compile(r"^mailto:[^@\s]+@[^@\s]+$", re.IGNORECASE)
+SHA1_PATTERN = re.compile(r"^[0-9a-fA-F]{40}$")
+SHA2_PATTERN = re.compile(r"^[0-9a-fA-F]{56,128}$")
+LANGUAGE_TAG = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    r"(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[A-Za-z0-9]{1,8})+)?$|^x(?:-[A-Za-z0-9]{1,8})+$"
+)
+TIMESTAMP_PATTERN = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+ISO_DURATION = re.compile(
+    r"^P(?:\d+(?:\.\d+)?W|(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?D)?"
+    r"(?:T(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?)$"
+)
+INTERACTION_TYPES = {
+    "true-false",
+    "choice",
+    "fill-in",
+    "long-fill-in",
+    "matching",
+    "performance",
+    "sequencing",
+    "likert",
+    "numeric",
+    "other",
+}
+INTERACTION_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+STATEMENT_PROPERTIES = ALLOWED_PROPERTIES | {"attachments"}
+SUBSTATEMENT_PROPERTIES = {
+    "objectType",
+    "actor",
+    "verb",
+    "object",
+    "result",
+    "context",
+    "timestamp",
+    "attachments",
+}
+
+
+def _fail(path: str, problem: str):
+    raise StatementError(_("%(path)s: %(problem)s") % {"path": path, "problem": problem})
+
+
+def _object(value, path: str, allowed: set, *, required: set = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        _fail(path, _("must be a JSON object."))
+    unknown = set(value) - allowed
+    if unknown:
+        _fail(path, _("unknown properties %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    for name, item in value.items():
+        if item is None:
+            _fail(f"{path}.{name}", _("must not be null; leave the property out instead."))
+    for name in sorted(required - set(value)):
+        _fail(f"{path}.{name}", _("is required."))
+    return value
+
+
+def _string(value, path: str) -> str:
+    if not isinstance(value, str):
+        _fail(path, _("must be a string."))
+    return value
+
+
+def _iri(value, path: str) -> str:
+    if not isinstance(value, str) or len(value) > 2048 or not IRI_PATTERN.match(value):
+        _fail(path, _("must be an absolute IRI such as https://example.org/path."))
+    return value
+
+
+def _full_uuid(value, path: str) -> str:
+    if not isinstance(value, str) or not UUID_PATTERN.match(value):
+        _fail(path, _("must be a UUID such as %(example)s.") % {"example": str(uuid.uuid4())})
+    return value
+
+
+def _language_map(value, path: str) -> None:
+    if not isinstance(value, dict):
+        _fail(path, _('must be a language map such as {"id-ID": "..."}.'))
+    for tag, text in value.items():
+        if not LANGUAGE_TAG.match(tag):
+            _fail(path, _("%(tag)s is not a language tag (RFC 5646).") % {"tag": tag[:40]})
+        if not isinstance(text, str):
+            _fail(f"{path}.{tag}", _("must be a string."))
+
+
+def _extensions(value, path: str) -> None:
+    if not isinstance(value, dict):
+        _fail(path, _("must be an object whose keys are IRIs."))
+    for key in value:
+        _iri(key, f"{path} key")
+
+
+def parse_timestamp(value, path: str = "timestamp") -> datetime.datetime:
+    """An ISO 8601 timestamp; without an offset it is read as UTC. "-00:00" is refused."""
+    if (
+        not isinstance(value, str)
+        or not TIMESTAMP_PATTERN.match(value)
+        or value.endswith("-00:00")
+        or value.endswith("-0000")
+        or value.endswith("-00")
+    ):
+        _fail(path, _("must be an ISO 8601 timestamp such as 2026-12-07T08:30:00Z."))
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        _fail(path, _("must be an ISO 8601 timestamp such as 2026-12-07T08:30:00Z."))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+def _account(value, path: str) -> None:
+    _object(value, path, {"homePage", "name"}, required={"homePage", "name"})
+    _iri(value["homePage"], f"{path}.homePage")
+    _string(value["name"], f"{path}.name")
+
+
+def _ifis(value: dict, path: str) -> int:
+    count = 0
+    if "mbox" in value:
+        if not isinstance(value["mbox"], str) or not MBOX_PATTERN.match(value["mbox"]):
+            _fail(f"{path}.mbox", _("must be a mailto: IRI such as mailto:nama@example.go.id."))
+        count += 1
+    if "mbox_sha1sum" in value:
+        if not isinstance(value["mbox_sha1sum"], str) or not SHA1_PATTERN.match(
+            value["mbox_sha1sum"]
+        ):
+            _fail(f"{path}.mbox_sha1sum", _("must be a SHA-1 hex digest (40 characters)."))
+        count += 1
+    if "openid" in value:
+        _iri(value["openid"], f"{path}.openid")
+        count += 1
+    if "account" in value:
+        _account(value["account"], f"{path}.account")
+        count += 1
+    return count
+
+
+AGENT_PROPERTIES = {"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"}
+
+
+def validate_agent(value, path: str, *, object_type_required: bool = False) -> None:
+    """An Agent or a Group (anonymous or identified)."""
+    if not isinstance(value, dict):
+        _fail(path, _("must be an Agent or Group object."))
+    object_type = value.get("objectType")
+    if object_type is None and object_type_required:
+        _fail(f"{path}.objectType", _("is required (Agent or Group)."))
+    if object_type == "Group":
+        _object(value, path, AGENT_PROPERTIES | {"member"})
+        ifis = _ifis(value, path)
+        if ifis > 1:
+            _fail(
+                path, _("a Group has at most one identifier (mbox, mbox_sha1sum, openid, account).")
+            )
+        if "name" in value:
+            _string(value["name"], f"{path}.name")
+        members = value.get("member")
+        if ifis == 0 and not members:
+            _fail(f"{path}.member", _("an anonymous Group must list its members."))
+        if members is not None:
+            if not isinstance(members, list):
+                _fail(f"{path}.member", _("must be an array of Agents."))
+            for index, member in enumerate(members):
+                member_path = f"{path}.member[{index}]"
+                if isinstance(member, dict) and member.get("objectType") == "Group":
+                    _fail(member_path, _("a Group's members must be Agents."))
+                validate_agent(member, member_path)
+        return
+    if object_type not in (None, "Agent"):
+        _fail(f"{path}.objectType", _("must be Agent or Group."))
+    _object(value, path, AGENT_PROPERTIES)
+    if _ifis(value, path) != 1:
+        _fail(
+            path,
+            _("an Agent needs exactly one identifier: mbox, mbox_sha1sum, openid or account."),
+        )
+    if "name" in value:
+        _string(value["name"], f"{path}.name")
+
+
+def _interaction_components(value, path: str) -> None:
+    if not isinstance(value, list):
+        _fail(path, _("must be an array of interaction components."))
+    seen = set()
+    for index, component in enumerate(value):
+        item_path = f"{path}[{index}]"
+        _object(component, item_path, {"id", "description"}, required={"id"})
+        _string(component["id"], f"{item_path}.id")
+        if component["id"] in seen:
+            _fail(item_path, _("interaction component ids must be unique."))
+        seen.add(component["id"])
+        if "description" in component:
+            _language_map(component["description"], f"{item_path}.description")
+
+
+def validate_activity(value, path: str) -> None:
+    _object(value, path, {"objectType", "id", "definition"}, required={"id"})
+    if value.get("objectType", "Activity") != "Activity":
+        _fail(f"{path}.objectType", _("must be Activity."))
+    _iri(value["id"], f"{path}.id")
+    definition = value.get("definition")
+    if definition is None:
+        return
+    definition_path = f"{path}.definition"
+    _object(
+        definition,
+        definition_path,
+        {
+            "name",
+            "description",
+            "type",
+            "moreInfo",
+            "extensions",
+            "interactionType",
+            "correctResponsesPattern",
+            *INTERACTION_COMPONENT_LISTS,
+        },
+    )
+    for name in ("name", "description"):
+        if name in definition:
+            _language_map(definition[name], f"{definition_path}.{name}")
+    for name in ("type", "moreInfo"):
+        if name in definition:
+            _iri(definition[name], f"{definition_path}.{name}")
+    if "extensions" in definition:
+        _extensions(definition["extensions"], f"{definition_path}.extensions")
+    interaction = definition.get("interactionType")
+    if interaction is not None and interaction not in INTERACTION_TYPES:
+        _fail(
+            f"{definition_path}.interactionType",
+            _("must be one of %(types)s.") % {"types": ", ".join(sorted(INTERACTION_TYPES))},
+        )
+    pattern = definition.get("correctResponsesPattern")
+    if pattern is not None and (
+        not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern)
+    ):
+        _fail(f"{definition_path}.correctResponsesPattern", _("must be an array of strings."))
+    for name in INTERACTION_COMPONENT_LISTS:
+        if name in definition:
+            if interaction is None:
+                _fail(f"{definition_path}.{name}", _("needs an interactionType."))
+            _interaction_components(definition[name], f"{definition_path}.{name}")
+
+
+def _statement_ref(value, path: str) -> None:
+    _object(value, path, {"objectType", "id"}, required={"objectType", "id"})
+    if value["objectType"] != "StatementRef":
+        _fail(f"{path}.objectType", _("must be StatementRef."))
+    _full_uuid(value["id"], f"{path}.id")
+
+
+def _verb(value, path: str) -> None:
+    _object(value, path, {"id", "display"}, required={"id"})
+    _iri(value["id"], f"{path}.id")
+    if "display" in value:
+        _language_map(value["display"], f"{path}.display")
+
+
+def _score(value, path: str) -> None:
+    _object(value, path, {"scaled", "raw", "min", "max"})
+    for name, number in value.items():
+        if not _is_number(number):
+            _fail(f"{path}.{name}", _("must be a number."))
+    scaled, raw = value.get("scaled"), value.get("raw")
+    low, high = value.get("min"), value.get("max")
+    if scaled is not None and not -1 <= scaled <= 1:
+        _fail(f"{path}.scaled", _("must be between -1 and 1."))
+    if low is not None and high is not None and low >= high:
+        _fail(f"{path}.min", _("must be less than max."))
+    if raw is not None and high is not None and raw > high:
+        _fail(f"{path}.raw", _("must not be greater than max."))
+    if raw is not None and low is not None and raw < low:
+        _fail(f"{path}.raw", _("must not be less than min."))
+
+
+def _result(value, path: str) -> None:
+    _object(value, path, {"score", "success", "completion", "response", "duration", "extensions"})
+    if "score" in value:
+        _score(value["score"], f"{path}.score")
+    for name in ("success", "completion"):
+        if name in value and not isinstance(value[name], bool):
+            _fail(f"{path}.{name}", _("must be true or false."))
+    if "response" in value:
+        _string(value["response"], f"{path}.response")
+    if "duration" in value and (
+        not isinstance(value["duration"], str)
+        or not ISO_DURATION.match(value["duration"])
+        or value["duration"].endswith("T")
+        or value["duration"] == "P"
+    ):
+        _fail(f"{path}.duration", _("must be an ISO 8601 duration such as PT1M30S."))
+    if "extensions" in value:
+        _extensions(value["extensions"], f"{path}.extensions")
+
+
+def _context(value, path: str, *, object_is_activity: bool) -> None:
+    _object(
+        value,
+        path,
+        {
+            "registration",
+            "instructor",
+            "team",
+            "contextActivities",
+            "revision",
+            "platform",
+            "language",
+            "statement",
+            "extensions",
+        },
+    )
+    if "registration" in value:
+        _full_uuid(value["registration"], f"{path}.registration")
+    if "instructor" in value:
+        validate_agent(value["instructor"], f"{path}.instructor")
+    if "team" in value:
+        team = value["team"]
+        if not isinstance(team, dict) or team.get("objectType") != "Group":
+            _fail(f"{path}.team", _("must be a Group."))
+        validate_agent(team, f"{path}.team")
+    for name in ("revision", "platform"):
+        if name in value:
+            _string(value[name], f"{path}.{name}")
+            if not object_is_activity:
+                _fail(f"{path}.{name}", _("may only be used when the object is an Activity."))
+    if "language" in value and (
+        not isinstance(value["language"], str) or not LANGUAGE_TAG.match(value["language"])
+    ):
+        _fail(f"{path}.language", _("must be a language tag (RFC 5646) such as id-ID."))
+    if "statement" in value:
+        _statement_ref(value["statement"], f"{path}.statement")
+    if "extensions" in value:
+        _extensions(value["extensions"], f"{path}.extensions")
+    activities = value.get("contextActivities")
+    if activities is not None:
+        activities_path = f"{path}.contextActivities"
+        _object(activities, activities_path, {"parent", "grouping", "category", "other"})
+        for name, items in activities.items():
+            items = [items] if isinstance(items, dict) else items
+            if not isinstance(items, list):
+                _fail(f"{activities_path}.{name}", _("must be an Activity or an array of them."))
+            for index, item in enumerate(items):
+                validate_activity(item, f"{activities_path}.{name}[{index}]")
+
+
+def _attachments(value, path: str) -> None:
+    if not isinstance(value, list):
+        _fail(path, _("must be an array of attachments."))
+    for index, item in enumerate(value):
+        item_path = f"{path}[{index}]"
+        _object(
+            item,
+            item_path,
+            {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"},
+            required={"usageType", "display", "contentType", "length", "sha2"},
+        )
+        _iri(item["usageType"], f"{item_path}.usageType")
+        _language_map(item["display"], f"{item_path}.display")
+        if "description" in item:
+            _language_map(item["description"], f"{item_path}.description")
+        _string(item["contentType"], f"{item_path}.contentType")
+        if (
+            not isinstance(item["length"], int)
+            or isinstance(item["length"], bool)
+            or (item["length"] < 0)
+        ):
+            _fail(f"{item_path}.length", _("must be a whole number of bytes."))
+        if not isinstance(item["sha2"], str) or not SHA2_PATTERN.match(item["sha2"]):
+            _fail(f"{item_path}.sha2", _("must be a SHA-2 hex digest."))
+        if "fileUrl" in item:
+            _iri(item["fileUrl"], f"{item_path}.fileUrl")
+
+
+def _statement_object(value, path: str, *, in_substatement: bool) -> str:
+    if not isinstance(value, dict):
+        _fail(path, _("must be a JSON object."))
+    object_type = value.get("objectType", "Activity")
+    if object_type == "Activity":
+        validate_activity(value, path)
+    elif object_type in ("Agent", "Group"):
+        validate_agent(value, path, object_type_required=True)
+    elif object_type == "StatementRef":
+        _statement_ref(value, path)
+    elif object_type == "SubStatement":
+        if in_substatement:
+            _fail(path, _("a SubStatement cannot contain another SubStatement."))
+        _object(value, path, SUBSTATEMENT_PROPERTIES, required={"actor", "verb", "object"})
+        _statement_body(value, path, in_substatement=True)
+    else:
+        _fail(
+            f"{path}.objectType",
+            _("must be Activity, Agent, Group, StatementRef or SubStatement."),
+        )
+    return object_type
+
+
+def _statement_body(value: dict, path: str, *, in_substatement: bool) -> None:
+    prefix = f"{path}." if path else ""
+    validate_agent(value["actor"], f"{prefix}actor")
+    _verb(value["verb"], f"{prefix}verb")
+    object_type = _statement_object(
+        value["object"], f"{prefix}object", in_substatement=in_substatement
+    )
+    if "result" in value:
+        _result(value["result"], f"{prefix}result")
+    if "context" in value:
+        _context(value["context"], f"{prefix}context", object_is_activity=object_type == "Activity")
+    if "timestamp" in value:
+        parse_timestamp(value["timestamp"], f"{prefix}timestamp")
+    if "attachments" in value:
+        _attachments(value["attachments"], f"{prefix}attachments")
+
+
+def validate_statement(statement) -> dict:
+    """Check one statement against the xAPI 1.0.3 Data part; StatementError if it fails."""
+    if not isinstance(statement, dict):
+        raise StatementError(_("A statement must be a JSON object."))
+    _object(statement, "statement", STATEMENT_PROPERTIES, required={"actor", "verb", "object"})
+    if "id" in statement:
+        _full_uuid(statement["id"], "id")
+    if "version" in statement and (
+        not isinstance(statement["version"], str)
+        or not re.match(r"^1\.0(\.\d+)?$", statement["version"])
+    ):
+        _fail("version", _("must be 1.0.x."))
+    if "stored" in statement:
+        parse_timestamp(statement["stored"], "stored")
+    if "authority" in statement:
+        validate_agent(statement["authority"], "authority")
+    _statement_body(statement, "", in_substatement=False)
+    if statement["verb"]["id"] == VERB_VOIDED:
+        target = statement["object"]
+        if target.get("objectType") != "StatementRef":
+            _fail("object", _("a voiding statement's object must be a StatementRef."))
+    return statement
+
+
+def validate_statements(raw: list) -> list[dict]:
+    """Validate every statement of a request; the first problem names its position."""
+    for index, statement in enumerate(raw):
+        try:
+            validate_statement(statement)
+        except StatementError as exc:
+            exc.index = index
+            if len(raw) > 1:
+                exc.message = _("Statement %(number)d: %(problem)s") % {
+                    "number": index + 1,
+                    "problem": exc.message,
+                }
+            raise
+    return raw

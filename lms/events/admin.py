@@ -147,6 +147,8 @@ class _ScopedViewSet(ModelViewSet):
 
 class PartnerViewSet(_ScopedViewSet):
     model = Partner
+    url_prefix = "partners"
+    url_namespace = "events_partner"
     icon = "group"
     menu_label = _("Partners")
     list_display = ["name", "kind", "city"]
@@ -173,6 +175,8 @@ class PartnerViewSet(_ScopedViewSet):
 
 class EventViewSet(_ScopedViewSet):
     model = Event
+    url_prefix = "events"
+    url_namespace = "events_event"
     icon = "date"
     menu_label = _("Events")
     list_display = ["title", "learning_form", "city", "capacity", "registration_closes_at"]

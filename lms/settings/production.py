@@ -33,5 +33,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+# SAMEORIGIN, not DENY: the lesson page frames the H5P player, Wagtail frames its preview.
+X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # the lesson and quiz scripts read the CSRF token from it
+# Behind the reverse proxy (docs/deploy.md) the client address is in X-Forwarded-For.
+SECURITY_TRUSTED_PROXY_COUNT = env_int("SECURITY_TRUSTED_PROXY_COUNT", 1)
+# security.W019 asks for X_FRAME_OPTIONS = "DENY"; SAMEORIGIN is deliberate (the lesson
+# page frames the H5P player, Wagtail frames its preview), and CSP frame-ancestors 'self'
+# says the same. Silenced here so `check --deploy` stays clean (tests/lms/privacy).
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]

@@ -20,3 +20,6 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # live server) need no collectstatic, and WhiteNoise does not warn about a missing STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Rate-limit counters live in the cache, which outlives a test: left on, one test's logins
+# would count against the next. tests/lms/security turns them on where they are tested.
+SECURITY_RATE_LIMITS_ENABLED = False

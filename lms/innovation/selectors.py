@@ -2,7 +2,7 @@
 (select_related / prefetch_related), whatever the number of rows."""
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from lms.innovation import rules
 from lms.innovation.models import (
@@ -181,7 +181,7 @@ def leaderboard(competition: Competition) -> list[Proposal]:
     return list(
         competition.proposals.filter(status=Proposal.Status.SUBMITTED)
         .prefetch_related(_members_prefetch())
-        .order_by("rank", "submitted_at", "pk")
+        .order_by(F("rank").asc(nulls_last=True), "submitted_at", "pk")
     )
 
 
@@ -206,7 +206,7 @@ def library_page(*, query: str = "", page: int | str = 1):
             | Q(competition__theme__icontains=query)
         )
     proposals = proposals.select_related("competition__city").order_by(
-        "-competition__results_published_at", "competition_id", "rank", "pk"
+        "-competition__results_published_at", "competition_id", F("rank").asc(nulls_last=True), "pk"
     )
     return Paginator(proposals, LIBRARY_PAGE_SIZE).get_page(page)
 

@@ -65,13 +65,13 @@ def document_body(row: XapiDocument) -> bytes:
     return bytes(row.body or b"")
 
 
-def activity_object(*, activity_id: str) -> dict | None:
+def activity_object(*, activity_id: str, principal=None) -> dict | None:
     """The Activity with its canonical definition: from the LRS's activity table when it
-    has one, else the definition of the newest stored statement about it; None when the
-    LRS has never heard of the activity."""
+    has one, else the definition of the newest statement about it that the caller may read
+    and that carries one; None when the LRS has never heard of the activity."""
     definition = _definition_from_lrs(activity_id)
     if definition is None:
-        definition = _definition_from_statements(activity_id)
+        definition = _definition_from_statements(activity_id, principal)
     if definition is None:
         if not XapiDocument.objects.filter(activity_id=activity_id).exists():
             return None
@@ -101,20 +101,35 @@ def _definition_from_lrs(activity_id: str) -> dict | None:
     return definition or {}
 
 
-def _definition_from_statements(activity_id: str) -> dict | None:
+# How many of the newest statements about an activity are searched for a definition.
+DEFINITION_LOOKBACK = 20
+
+
+def _definition_from_statements(activity_id: str, principal) -> dict | None:
     from lms.records.models import Statement
 
-    rows = (
-        Statement.objects.filter(object_iri=activity_id)
+    statements = Statement.objects.all()
+    if principal is not None:
+        try:
+            from lms.lrs.selectors import visible_statements
+        except ImportError:
+            pass
+        else:
+            statements = visible_statements(principal)
+    payloads = list(
+        statements.filter(object_iri=activity_id)
         .order_by("-stored_at")
-        .values_list("payload", flat=True)[:1]
+        .values_list("payload", flat=True)[:DEFINITION_LOOKBACK]
     )
-    for payload in rows:
+    if not payloads:
+        return None
+    for payload in payloads:
         if isinstance(payload, str):
             payload = json.loads(payload)
         statement_object = (payload or {}).get("object") or {}
-        return statement_object.get("definition") or {}
-    return None
+        if statement_object.get("definition"):
+            return statement_object["definition"]
+    return {}
 
 
 def agent_person(*, agent: Agent) -> dict:

@@ -315,7 +315,7 @@ def _agent_profile(request):
 def activities(request):
     """GET /xapi/activities?activityId=: the Activity with its canonical definition."""
     activity_id = params.iri(request.xapi.params, "activityId")
-    activity = selectors.activity_object(activity_id=activity_id)
+    activity = selectors.activity_object(activity_id=activity_id, principal=request.xapi_principal)
     if activity is None:
         return xapi_error(404, _("This LRS has no record of this activity."))
     return JsonResponse(activity)

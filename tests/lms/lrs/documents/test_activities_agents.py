@@ -59,3 +59,42 @@ class AgentsTests:
             "name": ["Tamu"],
             "mbox": ["mailto:tamu@luar.example"],
         }
+
+
+class ActivityDefinitionTests:
+    def post_statement(self, api, auth, learner, definition=None):
+        import uuid
+
+        obj = {"objectType": "Activity", "id": ACTIVITY}
+        if definition is not None:
+            obj["definition"] = definition
+        body = {
+            "id": str(uuid.uuid4()),
+            "actor": agent_of(learner),
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": obj,
+        }
+        response = call(api, "POST", "/xapi/statements", auth, body)
+        assert response.status_code == 200, response.content
+
+    def test_definition_of_the_newest_statement_that_has_one(self, api, world):
+        old = {"name": {"id-ID": "Keamanan Siber (lama)"}}
+        new = {
+            "name": {"id-ID": "Keamanan Siber"},
+            "type": "http://adlnet.gov/expapi/activities/course",
+        }
+        self.post_statement(api, world.writer, world.learner, old)
+        self.post_statement(api, world.writer, world.learner, new)
+        self.post_statement(api, world.writer, world.learner)
+
+        response = call(api, "GET", url("activities", activityId=ACTIVITY), world.reader)
+
+        assert response.status_code == 200
+        assert response.json() == {"objectType": "Activity", "id": ACTIVITY, "definition": new}
+
+    def test_other_city_statements_are_not_read(self, api, world):
+        self.post_statement(api, world.writer, world.learner, {"name": {"id-ID": "Rahasia"}})
+
+        response = call(api, "GET", url("activities", activityId=ACTIVITY), world.sorong_client)
+
+        assert response.status_code == 404

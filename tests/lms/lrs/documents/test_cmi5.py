@@ -181,3 +181,13 @@ class TokenTests:
         response = call(api, "GET", self.state(query, stateId="LMS.LaunchData"), f"Basic {forged}")
 
         assert response.status_code == 401
+
+
+class TokenOnStatementsTests:
+    def test_token_authenticates_on_the_statements_resource_as_the_learner(self, api, world):
+        query, _ = launch(world.learner)
+        token = token_of(api, query)
+        mine = url("statements", agent=json.loads(query["actor"][0]))
+
+        assert call(api, "GET", mine, f"Basic {token}").status_code == 200
+        assert call(api, "GET", mine, "Basic Y21pNS14Onk=").status_code == 401

@@ -219,3 +219,17 @@ class LibraryTests:
         first = page_one.content.decode().count("Usulan ")
         second = page_two.content.decode().count("Usulan ")
         assert (first, second) == (20, 6)
+
+
+class DemoDataTests:
+    def test_demo_competitions_load_through_the_services_and_rerun_safely(self, world):
+        from lms.innovation.demo import FINISHED_TITLE, OPEN_TITLE, load_demo_competitions
+
+        load_demo_competitions(world.city)
+        load_demo_competitions(world.city)
+        finished = Competition.objects.get(title=FINISHED_TITLE)
+        assert finished.results_published_at is not None
+        assert finished.proposals.filter(rank=1, is_winner=True).exists()
+        assert InnovationCertificate.objects.filter(proposal__competition=finished).exists()
+        assert Competition.objects.get(title=OPEN_TITLE).phase == Competition.Phase.SUBMISSION
+        assert Competition.objects.count() == 2

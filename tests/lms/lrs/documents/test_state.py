@@ -247,3 +247,37 @@ class StateBadInputTests:
         call(api, "PUT", address, world.writer, {"kecil": True})
         row.refresh_from_db()
         assert not row.file and bytes(row.body) == b'{"kecil": true}'
+
+
+class StateHeadAndPreconditionTests:
+    def test_head_answers_the_etag(self, api, world):
+        address = state_url(world, stateId="s")
+        call(api, "PUT", address, world.writer, {"a": 1})
+
+        response = call(api, "HEAD", address, world.writer)
+
+        assert response.status_code == 200
+        assert response["ETag"] == f'"{XapiDocument.objects.get().etag}"'
+
+    def test_state_honours_if_match_when_sent(self, api, world):
+        address = state_url(world, stateId="s")
+        call(api, "PUT", address, world.writer, {"a": 1})
+
+        stale = call(api, "PUT", address, world.writer, {"a": 2}, HTTP_IF_MATCH='"beda"')
+
+        assert stale.status_code == 412
+        assert call(api, "GET", address, world.writer).json() == {"a": 1}
+
+
+class AdminListTests:
+    def test_admin_lists_documents_without_n_plus_one(
+        self, api, world, admin_client, django_assert_max_num_queries
+    ):
+        for n in range(5):
+            call(api, "PUT", state_url(world, stateId=f"s{n}"), world.writer, {"n": n})
+
+        with django_assert_max_num_queries(12):
+            response = admin_client.get("/django-admin/lrs_documents/xapidocument/")
+
+        assert response.status_code == 200
+        assert b"s4" in response.content

@@ -10,6 +10,8 @@ import logging
 import random
 import time
 
+from django.db import InterfaceError, OperationalError
+
 from lms.core.middleware import is_service_outage
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ def retry_transient(
                         type(exc).__name__,
                         delay,
                     )
-                    _close_broken_connections()
+                    if isinstance(exc, (OperationalError, InterfaceError)):
+                        _close_broken_connections()
                     sleep(delay)
 
         return wrapper

@@ -422,7 +422,8 @@ def main() -> int:
     try:
         log(f"starting gunicorn on {HOST}:{port} with {args.workers} workers")
         gunicorn = start_gunicorn(env, port, args.workers, log_path)
-        wait_until_up(port, gunicorn, log_path)
+        # A loaded machine takes a while to import Django and Wagtail in every worker.
+        wait_until_up(port, gunicorn, log_path, seconds=240)
         memory = MemorySampler(gunicorn.pid)
         memory.start()
         drive_get(port, auth, "warm-up", get_scenarios[0][1], clients=2, requests=40, time_limit=20)

@@ -84,3 +84,44 @@ def learner_agent(profile) -> dict:
         "name": profile.full_name,
         "account": {"homePage": home_page(), "name": profile.nip},
     }
+
+
+def learners_lookup(agents: list[dict], *, city_id: int | None = None, national: bool = True):
+    """{agent_hash: LearnerProfile} for the agents of a batch that name platform learners,
+    in at most two queries (accounts by NIP, mailboxes by email)."""
+    from django.db.models.functions import Lower
+
+    from lms.people.models import LearnerProfile
+
+    nips: dict[str, list[str]] = {}
+    emails: dict[str, list[str]] = {}
+    home = home_page()
+    for agent in agents:
+        if not isinstance(agent, dict) or agent.get("objectType", "Agent") != "Agent":
+            continue
+        key = agent_hash(agent)
+        account = agent.get("account")
+        if isinstance(account, dict):
+            name = account.get("name")
+            if str(account.get("homePage", "")).rstrip("/") == home and isinstance(name, str):
+                nips.setdefault(name, []).append(key)
+            continue
+        mbox = agent.get("mbox")
+        if isinstance(mbox, str) and mbox.lower().startswith("mailto:") and len(mbox) > 7:
+            emails.setdefault(mbox[len("mailto:") :].lower(), []).append(key)
+    profiles = LearnerProfile.objects.filter(is_active=True).select_related("user")
+    if not national:
+        profiles = profiles.filter(city_id=city_id)
+    found = {}
+    if nips:
+        for profile in profiles.filter(nip__in=list(nips)):
+            for key in nips[profile.nip]:
+                found[key] = profile
+    if emails:
+        matches = profiles.annotate(user_email=Lower("user__email")).filter(
+            user_email__in=list(emails)
+        )
+        for profile in matches:
+            for key in emails.get(profile.user_email, []):
+                found[key] = profile
+    return found

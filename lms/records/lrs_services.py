@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.lrs.identity import agent_hash, iri_hash, learner_lookup
+from lms.lrs.identity import agent_hash, iri_hash, learners_lookup
 from lms.lrs.models import Attachment, StatementRelation
 from lms.records import services, xapi
 from lms.records.models import Statement
@@ -286,16 +286,13 @@ def statements_store(
     result = StoreResult(ids=ids)
     targets = _check_voiding(prepared, principal)
 
-    learners: dict[str, object] = {}
+    learners = learners_lookup(
+        [s["actor"] for s in prepared], city_id=principal.city_id, national=principal.national
+    )
     rows: dict[uuid.UUID, Statement] = {}
     by_learner: dict[int, tuple[object, list[dict]]] = {}
     for statement in prepared:
-        actor_key = agent_hash(statement["actor"])
-        if actor_key not in learners:
-            learners[actor_key] = learner_lookup(
-                statement["actor"], city_id=principal.city_id, national=principal.national
-            )
-        learner = learners[actor_key]
+        learner = learners.get(agent_hash(statement["actor"]))
         city_id = learner.city_id if learner is not None else principal.city_id
         row = _row(
             statement,

@@ -178,3 +178,20 @@ class GetTests:
         response = lrs.http.head("/xapi/statements", **lrs._headers({}))
         assert response.status_code == 200
         assert response.content == b""
+
+
+class QueryBudgetTests:
+    def test_a_batch_costs_a_fixed_number_of_queries_whatever_its_size(
+        self, lrs, django_assert_max_num_queries
+    ):
+        lrs.get()  # the client's row is now cached, its last use written
+        for size in (5, 50):
+            batch = [
+                statement(
+                    actor=agent(n),
+                    context={"contextActivities": {"parent": [{"id": "https://t.example/c"}]}},
+                )
+                for n in range(size)
+            ]
+            with django_assert_max_num_queries(6):
+                assert lrs.post(batch).status_code == 200

@@ -11,6 +11,9 @@
  * - the content's height, so the iframe never scrolls inside the page.
  * Messages are accepted only from the iframe we created and only with its launch nonce:
  * a sandboxed iframe's origin is "null", which any other sandboxed frame shares.
+ * While statements wait in the outbox after a failed send (no network, or the server
+ * answering 5xx while the database or storage is down), a small notice says they are
+ * kept on the device and will be sent again; it goes away once they are delivered.
  */
 (function () {
   "use strict";
@@ -30,6 +33,12 @@
   var memoryOutbox = [];
   var sending = false;
   var retryDelay = 2000;
+  var lang = (document.documentElement.lang || "id").slice(0, 2);
+  var keptLabel = (script && script.dataset.labelKept) || (lang === "en"
+    ? "Your answers are kept on this device and will be sent again."
+    : "Jawaban disimpan di perangkat ini dan akan dikirim ulang.");
+  var notice = null;
+  var failedOnce = false;
 
   function uuid4() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
@@ -70,6 +79,37 @@
   function saveOutbox(list) {
     memoryOutbox = list.slice();
     try { window.localStorage.setItem(OUTBOX_KEY, JSON.stringify(list)); } catch (error) { /* private mode: memory only */ }
+    showNotice(list);
+  }
+
+  function showNotice(list) {
+    var pending = list.length > 0 && failedOnce;
+    if (!pending) {
+      if (notice) { notice.hidden = true; }
+      return;
+    }
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "xapi-kept-notice";
+      notice.setAttribute("role", "status");
+      notice.setAttribute("data-kept-notice", "");
+      notice.textContent = keptLabel;
+      // Unobtrusive: a small bar at the bottom that covers nothing the learner must reach.
+      var style = notice.style;
+      style.position = "fixed";
+      style.left = "0.5rem";
+      style.right = "0.5rem";
+      style.bottom = "0.5rem";
+      style.margin = "0";
+      style.padding = "0.5rem 0.75rem";
+      style.background = "#fff8e1";
+      style.border = "1px solid #e0c36a";
+      style.borderRadius = "0.4rem";
+      style.fontSize = "0.9rem";
+      style.zIndex = "1000";
+      document.body.appendChild(notice);
+    }
+    notice.hidden = false;
   }
 
   function dropFromOutbox(ids) {
@@ -156,6 +196,8 @@
   }
 
   function retryLater() {
+    failedOnce = true;
+    showNotice(loadOutbox());
     window.setTimeout(flush, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
@@ -269,6 +311,11 @@
 
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll(".h5p-mount[data-h5p-launch-url]"), mount);
+    // Statements an earlier visit could not deliver: say so until they are sent.
+    if (loadOutbox().length) {
+      failedOnce = true;
+      showNotice(loadOutbox());
+    }
     flush();
   }
 

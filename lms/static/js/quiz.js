@@ -1,7 +1,13 @@
 /* The quiz attempt page: saves each answer as it is given (fetch POST JSON with the CSRF
  * header), shows "Saved" / "Could not save" per question, retries when the connection
  * comes back, and counts down the time the server gave. Without JavaScript the page's
- * form still saves and submits everything. No framework. */
+ * form still saves and submits everything. No framework.
+ *
+ * Answers not yet confirmed by the server are kept in localStorage (per attempt, keyed by
+ * question position), so a failed save (no network, the server answering 5xx while the
+ * database or storage is down) survives closing the page: on the next load they are put
+ * back into the form and sent again. Each answer is the whole answer to its question, so
+ * sending it twice changes nothing. */
 (function () {
     "use strict";
     var root = document.querySelector("[data-quiz-attempt]");
@@ -20,6 +26,101 @@
     var csrf = (form.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
     var state = {};  // position -> {busy, dirty, timer, tries}
     var finished = false;
+
+    // --- answers kept on the device until the server has them ------------------------------
+    var OUTBOX_KEY = "asn-lms:quiz-outbox:" + url;
+    var OUTBOX_MAX_AGE = 7 * 24 * 3600 * 1000;
+    var lang = (document.documentElement.lang || "id").slice(0, 2);
+    var keptLabel = root.getAttribute("data-label-kept") || (lang === "en"
+        ? "Your answers are kept on this device and will be sent again."
+        : "Jawaban disimpan di perangkat ini dan akan dikirim ulang.");
+    var notice = null;
+    var failedOnce = false;
+
+    function loadOutbox() {
+        try {
+            var stored = JSON.parse(window.localStorage.getItem(OUTBOX_KEY) || "null");
+            if (stored && stored.answers && Date.now() - stored.savedAt < OUTBOX_MAX_AGE) {
+                return stored.answers;
+            }
+        } catch (error) { /* no storage (private mode): answers live in memory only */ }
+        return {};
+    }
+
+    function saveOutbox(answers) {
+        try {
+            if (Object.keys(answers).length) {
+                window.localStorage.setItem(OUTBOX_KEY, JSON.stringify({savedAt: Date.now(), answers: answers}));
+            } else {
+                window.localStorage.removeItem(OUTBOX_KEY);
+            }
+        } catch (error) { /* quota or private mode: keep going without the device copy */ }
+        showNotice(answers);
+    }
+
+    function keep(n, response) {
+        var answers = loadOutbox();
+        answers[n] = response;
+        saveOutbox(answers);
+    }
+
+    function forget(n, response) {
+        var answers = loadOutbox();
+        // Only if it is still the answer that was sent: a newer one waits its turn.
+        if (answers.hasOwnProperty(n) && JSON.stringify(answers[n]) === JSON.stringify(response)) {
+            delete answers[n];
+            saveOutbox(answers);
+        }
+    }
+
+    function showNotice(answers) {
+        var pending = Object.keys(answers).length > 0 && failedOnce;
+        if (!pending) {
+            if (notice) { notice.hidden = true; }
+            return;
+        }
+        if (!notice) {
+            notice = document.createElement("p");
+            notice.className = "quiz-kept-notice";
+            notice.setAttribute("role", "status");
+            notice.setAttribute("data-kept-notice", "");
+            notice.textContent = keptLabel;
+            root.insertBefore(notice, root.firstChild);
+        }
+        notice.hidden = false;
+    }
+
+    function restore(fieldset, response) {
+        var kind = fieldset.getAttribute("data-kind");
+        var prefix = "q" + fieldset.getAttribute("data-question") + "-";
+        var pick = function (name, value) {
+            fieldset.querySelectorAll("input[name='" + prefix + name + "']").forEach(function (el) {
+                el.checked = el.value === String(value);
+            });
+        };
+        if (!response || typeof response !== "object") { return; }
+        if (kind === "single") { pick("choice", response.choice); }
+        else if (kind === "truefalse") { pick("value", response.value); }
+        else if (kind === "multiple") {
+            var chosen = (response.choices || []).map(String);
+            fieldset.querySelectorAll("input[name='" + prefix + "choices']").forEach(function (el) {
+                el.checked = chosen.indexOf(el.value) !== -1;
+            });
+        } else if (kind === "short" || kind === "numeric") {
+            var input = fieldset.querySelector("input[name='" + prefix + (kind === "short" ? "text" : "value") + "']");
+            if (input) { input.value = response[kind === "short" ? "text" : "value"]; }
+        } else if (kind === "matching") {
+            Object.keys(response.pairs || {}).forEach(function (key) {
+                var select = fieldset.querySelector("select[name='" + prefix + "pair-" + key + "']");
+                if (select) { select.value = response.pairs[key]; }
+            });
+        } else if (kind === "ordering") {
+            (response.order || []).forEach(function (item, index) {
+                var select = fieldset.querySelector("select[data-order-item='" + item + "']");
+                if (select) { select.value = String(index + 1); }
+            });
+        }
+    }
 
     function status(fieldset, text, kind) {
         var el = fieldset.querySelector("[data-status]");
@@ -78,6 +179,7 @@
         if (response === undefined) { status(fieldset, labels.order, "error"); return; }
         s.busy = true;
         s.dirty = false;
+        keep(n, response);
         status(fieldset, labels.saving, "");
         fetch(url, {
             method: "POST",
@@ -92,14 +194,17 @@
             s.busy = false;
             if (result.status === 200) {
                 s.tries = 0;
+                forget(n, response);
                 status(fieldset, labels.saved, "ok");
                 if (typeof result.body.seconds_left === "number") { countdown(result.body.seconds_left); }
             } else if (result.status === 409) {
                 finished = true;
+                saveOutbox({});  // the attempt is over: nothing more will be taken
                 window.location.href = result.body.review_url || window.location.href;
                 return;
             } else if (result.status >= 400 && result.status < 500) {
                 // The server refused this answer (it does not fit): say why; no retry.
+                forget(n, response);
                 status(fieldset, result.body.error || labels.failed, "error");
             } else {
                 retry(fieldset, s);
@@ -113,6 +218,8 @@
     }
 
     function retry(fieldset, s) {
+        failedOnce = true;
+        showNotice(loadOutbox());
         status(fieldset, navigator.onLine === false ? labels.offline : labels.failed, "error");
         s.dirty = true;
         s.tries += 1;
@@ -165,6 +272,19 @@
         if (!ticking) { ticking = setInterval(tick, 1000); }
         tick();
     }
+    // Answers a previous visit could not deliver: back into the form, then sent again.
+    var pending = loadOutbox();
+    if (Object.keys(pending).length) {
+        failedOnce = true;
+        Object.keys(pending).forEach(function (n) {
+            var fieldset = root.querySelector("[data-question='" + n + "']");
+            if (!fieldset) { return; }
+            restore(fieldset, pending[n]);
+            save(fieldset);
+        });
+        showNotice(loadOutbox());
+    }
+
     var initial = root.getAttribute("data-seconds-left");
     if (initial !== null) { countdown(parseInt(initial, 10)); }
     form.addEventListener("submit", function () { finished = true; });

@@ -13,7 +13,6 @@ statement only. So concurrent clients posting the same verbs and activities do n
 for each other.
 """
 
-import copy
 import hashlib
 import json
 import uuid
@@ -235,7 +234,8 @@ def _prepare(statements: list[dict], *, principal, stored) -> tuple[list[dict], 
     the batch must be equal."""
     prepared, digests, ids = [], {}, []
     for statement in statements:
-        statement = copy.deepcopy(statement)
+        # Only top-level properties are set below: a shallow copy keeps the caller's intact.
+        statement = dict(statement)
         statement_id = str(uuid.UUID(statement["id"])) if "id" in statement else str(uuid.uuid4())
         statement["id"] = statement_id
         ids.append(statement_id)

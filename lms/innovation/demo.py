@@ -120,11 +120,14 @@ def load_demo_competitions(city) -> None:
         description="Gagasan ASN untuk memangkas antrean dan berkas pelayanan publik.",
         **_dates(-1, 1, 2),
     )
+    # Distinct leads first, then one partner from another agency per team, nobody twice.
+    leads = [
+        team_pools[n % len(team_pools)][(n // len(team_pools)) % 2] for n in range(len(PROPOSALS))
+    ]
+    taken = {lead.pk for lead in leads}
     proposals = []
     for n, (title, problem, solution, impact) in enumerate(PROPOSALS):
-        pool = team_pools[n % len(team_pools)]
-        other = team_pools[(n + 1) % len(team_pools)]
-        lead = pool[(n // len(team_pools)) % len(pool)]
+        lead = leads[n]
         proposal = services.proposal_create(
             learner=lead,
             competition=competition,
@@ -133,10 +136,10 @@ def load_demo_competitions(city) -> None:
             solution=solution,
             expected_impact=impact,
         )
-        partner = next(
-            (p for p in other if p.pk != lead.pk and not p.innovation_memberships.exists()), None
-        )
+        other = team_pools[(n + 1) % len(team_pools)]
+        partner = next((p for p in other if p.pk not in taken), None)
         if partner is not None:
+            taken.add(partner.pk)
             services.proposal_member_add(by=lead, proposal=proposal, new_member=partner)
         services.proposal_submit(learner=lead, proposal=proposal)
         proposals.append(proposal)

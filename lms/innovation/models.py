@@ -303,7 +303,7 @@ class Score(models.Model):
         Scorecard, on_delete=models.CASCADE, related_name="scores", verbose_name=_("scorecard")
     )
     criterion = models.ForeignKey(
-        Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("criterion")
+        Criterion, on_delete=models.CASCADE, related_name="+", verbose_name=_("criterion")
     )
     value = models.PositiveSmallIntegerField(_("score"))
 

@@ -43,6 +43,10 @@ class CompetitionAdminTests:
             ("Dampak", 60, 10),
         ]
         assert list(competition.judges.all()) == [world.judge.user]
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "Kebaruan | 40 | 10" in body and 'id="publish-results"' in body
 
     def test_weights_not_summing_to_100_refused_with_message_nothing_saved(self, client, world):
         client.force_login(world.admin)

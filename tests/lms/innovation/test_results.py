@@ -231,5 +231,7 @@ class DemoDataTests:
         assert finished.results_published_at is not None
         assert finished.proposals.filter(rank=1, is_winner=True).exists()
         assert InnovationCertificate.objects.filter(proposal__competition=finished).exists()
+        assert finished.proposals.filter(status=Proposal.Status.SUBMITTED).count() == 3
+        assert finished.proposals.filter(scorecard_count=2).count() == 3
         assert Competition.objects.get(title=OPEN_TITLE).phase == Competition.Phase.SUBMISSION
         assert Competition.objects.count() == 2

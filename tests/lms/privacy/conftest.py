@@ -4,6 +4,7 @@ and a learner with a record of every kind (to check the data download and anonym
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
 from lms.records.models import ActivityState, AttemptQuestion, Certificate, CourseCompletion
@@ -34,6 +35,8 @@ def fill_records(client, world, learner, supervisor=None, *, course=None) -> Fil
     setup = course or world.course
     complete_course(client, setup, learner)
     client.logout()
+    # logout() empties the cookie jar, the chosen language included.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     completion = CourseCompletion.objects.get(
         learner=learner, course_key=setup.course.translation_key
     )

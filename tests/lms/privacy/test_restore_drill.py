@@ -15,7 +15,7 @@ from tests.lms.privacy.test_two_processes import database_url
 SCRIPT = Path(settings.BASE_DIR) / "scripts" / "restore_drill.sh"
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(shutil.which("pg_dump") is None, reason="needs the PostgreSQL tools"),
 ]
 

@@ -249,3 +249,24 @@ class AttachmentTests:
                 by=world.lead, proposal=proposal, upload=SimpleUploadedFile("a.pdf", b"")
             )
         assert not Attachment.objects.exists()
+
+
+class TeamMembershipTests:
+    def test_lead_removes_a_member_a_member_leaves_but_cannot_remove_others(self, client, world):
+        competition = make_competition(world.city, admin=world.admin)
+        proposal = make_proposal(
+            competition, world.lead, submit=False, members=[world.colleague, world.bystander]
+        )
+        lead_row = proposal.members.get(learner=world.lead)
+        colleague_row = proposal.members.get(learner=world.colleague)
+        bystander_row = proposal.members.get(learner=world.bystander)
+        client.force_login(world.colleague.user)
+        # A member may not remove another member, nor the lead.
+        for row in (bystander_row, lead_row):
+            response = client.post(reverse("innovation:member-remove", args=[proposal.pk, row.pk]))
+            assert response.status_code == 403
+        # ...but may leave.
+        client.post(reverse("innovation:member-remove", args=[proposal.pk, colleague_row.pk]))
+        client.force_login(world.lead.user)
+        client.post(reverse("innovation:member-remove", args=[proposal.pk, bystander_row.pk]))
+        assert list(proposal.members.values_list("learner", flat=True)) == [world.lead.pk]

@@ -192,7 +192,8 @@ def _certificate_number(competition: Competition, n: int) -> str:
 
 @transaction.atomic
 def competition_publish_results(*, by: User, competition: Competition) -> bool:
-    """Rank the submitted proposals by their judges' mean score (lms.innovation.scoring),
+    """Rank the submitted proposals by their current judges' mean score
+    (lms.innovation.scoring),
     store mean, rank and winner on each, issue the winners' certificates, and open the
     leaderboard. Only once judging has started; returns False, changing nothing, when the
     results were already published."""
@@ -205,8 +206,9 @@ def competition_publish_results(*, by: User, competition: Competition) -> bool:
         raise InnovationRefused(_("Results can be published only after submission has closed."))
     proposals = list(competition.proposals.filter(status=Proposal.Status.SUBMITTED).order_by("pk"))
     totals: dict[int, list] = {proposal.pk: [] for proposal in proposals}
+    # A judge the admin removed from the panel no longer counts.
     for proposal_id, total in Scorecard.objects.filter(
-        proposal__in=[p.pk for p in proposals]
+        proposal__in=[p.pk for p in proposals], judge__in=competition.judges.all()
     ).values_list("proposal_id", "total"):
         totals[proposal_id].append(total)
     by_pk = {proposal.pk: proposal for proposal in proposals}

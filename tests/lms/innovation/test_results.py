@@ -84,6 +84,13 @@ class PublishTests:
         assert not services.competition_publish_results(by=world.admin, competition=competition)
         assert InnovationCertificate.objects.count() == 1
 
+    def test_a_judge_removed_from_the_panel_does_not_count(self, world, scored):
+        competition, first, *_ = scored
+        competition.judges.remove(world.judge_dukcapil.user)
+        services.competition_publish_results(by=world.admin, competition=competition)
+        first.refresh_from_db()
+        assert (first.mean_score, first.scorecard_count) == (Decimal("75.00"), 1)
+
     def test_cannot_publish_while_submission_is_open(self, world):
         competition = make_competition(world.city, admin=world.admin)
         with pytest.raises(InnovationRefused):

@@ -264,7 +264,10 @@ def xapi_view(
                         "gave you (HTTP Basic)."
                     ),
                 )
-                response["WWW-Authenticate"] = 'Basic realm="xapi"'
+                # The platform's own pages send the CSRF header: a Basic challenge would
+                # make the browser pop up a password dialog when the session expired.
+                if "X-CSRFToken" not in request.headers:
+                    response["WWW-Authenticate"] = 'Basic realm="xapi"'
                 return response
             request.xapi_principal = principal
             scope = _needed_scope(need, request.xapi.method)

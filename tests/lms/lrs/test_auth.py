@@ -22,6 +22,12 @@ class BasicAuthTests:
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == 'Basic realm="xapi"'
 
+    def test_the_platforms_pages_get_no_challenge(self, writer):
+        # Their fetch() sends the CSRF header; a challenge would open a password dialog.
+        response = Lrs(None).get(HTTP_X_CSRFTOKEN="x")
+        assert response.status_code == 401
+        assert "WWW-Authenticate" not in response
+
     def test_a_wrong_secret_is_401(self, writer):
         writer.secret = "wrong"
         assert Lrs(writer).get().status_code == 401

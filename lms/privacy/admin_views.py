@@ -3,6 +3,7 @@ reject), and anonymising a departed learner by NIP. Thin: services do the work."
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,3 +100,29 @@ def anonymise(request):
     response = view(request, anonymise_form=form)
     response.status_code = 400
     return response
+
+
+class AccessLogView(WagtailAdminTemplateMixin, TemplateView):
+    """Who viewed or exported the records of the admin's learners: the audit trail."""
+
+    template_name = "privacy/admin/access_log.html"
+    page_title = gettext_lazy("Access log")
+    header_icon = "history"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_handle_requests(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        nip = self.request.GET.get("nip", "")[:30]
+        entries = selectors.access_log_for(self.request.user, nip=nip)
+        context.update(
+            nip=nip.strip(),
+            page_obj=Paginator(entries, PAGE_SIZE).get_page(self.request.GET.get("p")),
+        )
+        return context

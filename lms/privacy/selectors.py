@@ -63,6 +63,22 @@ def deletion_requests_for(user) -> QuerySet[DeletionRequest]:
     )
 
 
+def access_log_for(user, *, nip: str = "") -> QuerySet[AccessLog]:
+    """The audit view for admins: accesses to learners of the cities the user manages
+    (every city for national admins), and list exports of those cities; optionally only
+    about the learner with this NIP. Newest first, learner and city joined."""
+    from lms.people.permissions import manageable_cities
+
+    cities = manageable_cities(user)
+    entries = AccessLog.objects.filter(
+        Q(learner__city__in=cities) | Q(learner__isnull=True, city__in=cities)
+    )
+    nip = (nip or "").strip().replace(" ", "")
+    if nip:
+        entries = entries.filter(learner__nip=nip)
+    return entries.select_related("learner", "city").order_by("-at", "-pk")
+
+
 # --- the learner's data, whole ---------------------------------------------------------------
 
 

@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from lms.privacy.admin_views import DeletionRequestListView, anonymise, decide, may_handle_requests
+from lms.privacy.admin_views import (
+    AccessLogView,
+    DeletionRequestListView,
+    anonymise,
+    decide,
+    may_handle_requests,
+)
 
 
 class DeletionRequestsMenuItem(MenuItem):
@@ -19,6 +25,7 @@ def register_privacy_urls():
         path("privasi/permintaan/", DeletionRequestListView.as_view(), name="privacy_requests"),
         path("privasi/permintaan/<int:pk>/", decide, name="privacy_request_decide"),
         path("privasi/anonimkan/", anonymise, name="privacy_anonymise"),
+        path("privasi/log-akses/", AccessLogView.as_view(), name="privacy_access_log"),
     ]
 
 
@@ -30,4 +37,15 @@ def register_privacy_menu_item():
         name="privacy-requests",
         icon_name="user",
         order=390,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_access_log_menu_item():
+    return DeletionRequestsMenuItem(
+        _("Access log"),
+        reverse_lazy("privacy_access_log"),
+        name="privacy-access-log",
+        icon_name="history",
+        order=391,
     )

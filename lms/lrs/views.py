@@ -7,6 +7,10 @@ One view for both kinds of caller:
   lms.records.xapi). Learners read their own statements back with GET.
 - external clients (HTTP Basic, lms.lrs.models.XapiClient): any conformant statement,
   stored as sent (plus stored, authority, version); multipart/mixed with attachments.
+- a cmi5 assignable unit (its launch's auth token, see lms.lrs.documents.middleware): the
+  client write path, held to the launch's learner, registration and activity
+  (lrs_services.cmi5_statements_verify). Stored with the learner's city, so the city's
+  clients read them; an AU activity IRI that is a platform activity records progress.
 
 Thin: validation in lms.records.xapi, writes in lms.records.services and
 lms.records.lrs_services, reads in lms.lrs.selectors.
@@ -49,6 +53,10 @@ def statements(request):
             if method == "HEAD":
                 response.content = b""
             return response
+        if getattr(request, "cmi5_session", None) is not None:
+            # An assignable unit: any statement about its own activity, as a client
+            # sends them, held to its launch (learner, registration, activity).
+            return _client_write(request, cmi5_session=request.cmi5_session)
         if request.xapi_principal.client is None:
             return _browser_write(request)
         return _client_write(request)
@@ -180,7 +188,7 @@ def _check_attachments(statements: list, attachments: dict) -> None:
         raise _BadRequest(_("An attachment was sent that no statement declares."))
 
 
-def _client_write(request):
+def _client_write(request, *, cmi5_session=None):
     content_type = request.xapi.content_type
     attachments = {}
     if content_type == "multipart/mixed":
@@ -202,7 +210,11 @@ def _client_write(request):
                 _("Unknown query parameters: %(names)s.")
                 % {"names": ", ".join(sorted(request.xapi.params))}
             )
+        if cmi5_session is not None:
+            lrs_services.cmi5_statements_check(session=cmi5_session, statements=raw)
         xapi.validate_statements(raw)
+        if cmi5_session is not None:
+            lrs_services.cmi5_statements_verify(session=cmi5_session, statements=raw)
         _check_attachments(raw, attachments)
         result = lrs_services.statements_store(
             principal=request.xapi_principal, statements=raw, attachments=attachments

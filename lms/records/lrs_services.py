@@ -117,8 +117,12 @@ def _relations(statement: dict) -> set[tuple[str, str]]:
 
 
 def _object_iri(obj: dict) -> str:
+    """The activity IRI, or a StatementRef's target id in canonical form (lower case, with
+    hyphens), so the GET filters' StatementRef rule finds it (lms.lrs.selectors)."""
     object_type = obj.get("objectType", "Activity")
-    if object_type in ("Activity", "StatementRef"):
+    if object_type == "StatementRef":
+        return str(uuid.UUID(obj["id"]))
+    if object_type == "Activity":
         return obj["id"][:512]
     return ""
 
@@ -270,6 +274,82 @@ def _check_voiding(statements: list[dict], principal) -> list[uuid.UUID]:
     if Statement.objects.filter(pk__in=targets, verb=xapi.VERB_VOIDED).exists():
         raise LrsRefused(_("A voiding statement cannot be voided."))
     return targets
+
+
+def _within(iri: str, root: str) -> bool:
+    """Whether an activity IRI is ``root`` or one of its sub-activities (``root`` followed
+    by ``/``, ``#`` or ``?``)."""
+    return iri == root or (iri.startswith(root) and iri[len(root)] in "/#?")
+
+
+def cmi5_statements_check(*, session, statements: list) -> list:
+    """Hold the statements an assignable unit sends with its cmi5 token to its launch
+    (cmi5 9.2, 9.4, 9.6.1; 6.3: no voiding). A statement without an actor gets the
+    launch's learner. Then, after ``xapi.validate_statements``, call ``cmi5_statements_verify``.
+    """
+    from lms.lrs.identity import learner_agent
+
+    for statement in statements:
+        if isinstance(statement, dict) and "actor" not in statement:
+            statement["actor"] = learner_agent(session.learner)
+    return statements
+
+
+def cmi5_statements_verify(*, session, statements: list[dict]) -> None:
+    """Refuse (LrsRefused) validated statements outside the launch: another actor than the
+    launch's learner (403), another registration (403, none: 400), voiding (403, cmi5 6.3)
+    or an object that is not the AU's activity or one of its sub-activities (403)."""
+    from lms.lrs.identity import learner_agent
+
+    learner_key = agent_hash(learner_agent(session.learner))
+    registration = str(session.registration)
+    for index, statement in enumerate(statements):
+        number = {"number": index + 1}
+        if agent_hash(statement["actor"]) != learner_key:
+            raise LrsRefused(
+                _(
+                    "Statement %(number)d: a cmi5 token sends statements of its launch's "
+                    "learner only; use the actor of the launch URL."
+                )
+                % number,
+                status=403,
+            )
+        if statement["verb"]["id"] == xapi.VERB_VOIDED:
+            raise LrsRefused(
+                _("Statement %(number)d: an assignable unit may not void statements.") % number,
+                status=403,
+            )
+        sent = (statement.get("context") or {}).get("registration")
+        if sent is None:
+            raise LrsRefused(
+                _(
+                    "Statement %(number)d: context.registration is missing; use the "
+                    "registration of the launch URL."
+                )
+                % number
+            )
+        if str(uuid.UUID(sent)) != registration:
+            raise LrsRefused(
+                _(
+                    "Statement %(number)d: a cmi5 token sends statements of its launch's "
+                    "registration only."
+                )
+                % number,
+                status=403,
+            )
+        obj = statement["object"]
+        if obj.get("objectType", "Activity") != "Activity" or not _within(
+            obj["id"], session.activity_id
+        ):
+            raise LrsRefused(
+                _(
+                    "Statement %(number)d: a cmi5 token sends statements about its "
+                    "assignable unit (the activityId of the launch URL) or its "
+                    "sub-activities only."
+                )
+                % number,
+                status=403,
+            )
 
 
 def statements_store(

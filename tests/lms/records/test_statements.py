@@ -124,8 +124,29 @@ class StatementEndpointTests:
         assert response.status_code == 400
         assert "X-Experience-API-Version" in response.json()["error"]
 
-    def test_get_is_not_allowed(self, learner_client):
-        assert learner_client.get("/xapi/statements").status_code == 405
+    def test_get_needs_the_version_header_and_shows_only_the_learners_own(
+        self, learner_client, world
+    ):
+        mine = view(world.course.viewed)
+        assert post(learner_client, mine).status_code == 200
+        colleague = Client()
+        colleague.force_login(world.new_learner().user)
+        theirs = view(world.course.viewed)
+        assert post(colleague, theirs).status_code == 200
+
+        bare = learner_client.get("/xapi/statements")
+        assert bare.status_code == 400
+        assert "X-Experience-API-Version" in bare.json()["error"]
+
+        response = learner_client.get("/xapi/statements", HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+        assert response.status_code == 200
+        assert [s["id"] for s in response.json()["statements"]] == [mine["id"]]
+        assert response.json()["statements"][0]["actor"]["account"]["name"] == world.learner.nip
+        # Asking for the colleague's statement by id finds nothing either.
+        single = learner_client.get(
+            "/xapi/statements", {"statementId": theirs["id"]}, HTTP_X_EXPERIENCE_API_VERSION="1.0.3"
+        )
+        assert single.status_code == 404
 
 
 class AccessTests:

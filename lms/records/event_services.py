@@ -67,7 +67,9 @@ def event_completion_record(
                 completed_on=completed_on,
                 year=completed_on.year,
                 completed_at=timezone.now(),
-                criteria=criteria,
+                # The "event" key tells the rollup rebuild that this completion credits
+                # JP only and moves no course's "completed" counter.
+                criteria={**criteria, "event": str(event_key)},
             )
             completion.full_clean(exclude=["learner", "city"])
             try:

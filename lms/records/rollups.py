@@ -266,7 +266,9 @@ def _completions_and_ledger(years: dict, weeks: dict, steps) -> int:
     """What the records keep as dates: completions, the ledger and the yearly totals.
     Returns the number of LearnerYear rows written."""
     size, week_size = len(_ROLLUP_COUNTERS), len(_WEEK_COUNTERS)
-    completions = CourseCompletion.objects.order_by()
+    # An attended event is kept as a completion (SIASN, its certificate) but counts as JP
+    # only, as lms.records.event_services writes it: no course's "completed" counter.
+    completions = CourseCompletion.objects.order_by().exclude(criteria__has_key="event")
     completed = _ROLLUP_COUNTERS.index("completed")
     for row in completions.values(**_LEARNER, course=F("course_key"), yr=F("year")).annotate(
         n=Count("pk")

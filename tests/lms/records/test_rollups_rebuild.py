@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from lms.people.models import LearnerProfile
-from lms.records import quiz_services, services, xapi
+from lms.records import event_services, quiz_services, services, xapi
 from lms.records.models import (
     NO_COURSE,
     Enrolment,
@@ -544,6 +544,24 @@ class RebuildTests:
         # Two time zones (WIB, WIT): 4 steps each plus 9 others, reported in order.
         total = 9 + 4 * 2
         assert steps == [(n, total) for n in range(1, total + 1)]
+
+    def test_an_event_completion_rebuilds_as_the_services_wrote_it(self, scenario):
+        # An attended event is a completion row (for SIASN and the certificate) keyed by
+        # the event, but it credits JP only: no course's "completed" counter moves.
+        event_services.event_completion_record(
+            learner=scenario["ani"],
+            event_key=uuid.uuid4(),
+            title="Lokakarya Keamanan Siber",
+            organiser="BKPSDM",
+            learning_form="workshop",
+            jp=4,
+            started_on=datetime.date(2027, 1, 4),
+            completed_on=datetime.date(2027, 1, 5),
+            criteria={"event": "x", "sessions": 1, "attended": 1},
+        )
+        incremental = snapshot()
+        rollups_rebuild()
+        assert snapshot() == incremental
 
     def test_rebuild_twice_changes_nothing(self, scenario):
         rollups_rebuild()

@@ -311,7 +311,41 @@ def learner_data_sections(*, learner: LearnerProfile) -> list[Section]:
             ("id", "status", "reason", "requested_at", "decided_at", "decision_note"),
         ),
     ]
+    spec += _lrs_spec(learner)
     return [Section(name, tuple(columns), _rows(qs, columns)) for name, qs, columns in spec]
+
+
+def _lrs_spec(learner: LearnerProfile) -> list:
+    """The xAPI documents and cmi5 launches of the learner, when the LRS is installed
+    (the documents' bodies are the activities' own data and stay out; their ids, sizes
+    and dates are listed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("lms.lrs.documents"):
+        return []
+    from lms.lrs.documents.models import LaunchSession, XapiDocument
+
+    return [
+        (
+            "xapi_documents",
+            XapiDocument.objects.filter(learner=learner).order_by("pk"),
+            (
+                "id",
+                "kind",
+                "document_id",
+                "activity_id",
+                "registration",
+                "content_type",
+                "size",
+                "updated_at",
+            ),
+        ),
+        (
+            "cmi5_launches",
+            LaunchSession.objects.filter(learner=learner).order_by("created_at", "pk"),
+            ("id", "activity_id", "registration", "launch_mode", "move_on", "created_at"),
+        ),
+    ]
 
 
 def _cell(value) -> str:

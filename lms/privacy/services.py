@@ -234,50 +234,63 @@ def pseudonym_name(pk: int) -> str:
     return f"Anonim {pk}"
 
 
-def payload_stripped(payload: dict, *, account_name: str | None = None) -> dict:
-    """The statement without personal parts: the actor becomes a pseudonymous account
-    (or is dropped), the context (instructor, team, extensions, registration) and any free
-    text the learner typed (``result.response``) go; verb, object and grade stay."""
+def retention_account_name(learner_id: int) -> str:
+    return f"anonim-{learner_id}"
+
+
+def payload_stripped(payload: dict, *, account_name: str) -> dict:
+    """The statement without personal parts, still a valid xAPI statement: the actor
+    becomes a pseudonymous account, the context (instructor, team, extensions) and any
+    free text the learner typed (``result.response``) go; id, verb, object, grade and
+    times stay. Stripping a stripped statement changes nothing."""
+    from django.conf import settings
+
     payload = payload if isinstance(payload, dict) else {}
     kept = {
         key: payload[key]
         for key in ("id", "verb", "timestamp", "stored", "version")
         if key in payload
     }
+    kept["actor"] = {
+        "objectType": "Agent",
+        "account": {
+            "homePage": str(settings.WAGTAILADMIN_BASE_URL).rstrip("/"),
+            "name": account_name,
+        },
+    }
     obj = payload.get("object")
     if isinstance(obj, dict):
-        kept["object"] = {key: obj[key] for key in ("id", "objectType") if key in obj}
+        kept["object"] = {key: obj[key] for key in ("objectType", "id") if key in obj}
     result = payload.get("result")
     if isinstance(result, dict):
         kept["result"] = {key: result[key] for key in _KEPT_RESULT_KEYS if key in result}
-    if account_name is not None:
-        kept["actor"] = {"objectType": "Agent", "account": {"name": account_name}}
-    kept["stripped"] = True
     return kept
 
 
 def _statements_strip(queryset, *, account_name=None, chunk: int = 1000) -> int:
-    """Strip the payloads of these statements, ``chunk`` rows per UPDATE batch, keyset
-    ordered so a long run never holds many rows."""
+    """Strip the payloads of these statements, ``chunk`` rows per UPDATE batch (each its
+    own transaction), keyset ordered so a long run never holds many rows. Without
+    ``account_name`` each learner gets ``retention_account_name``. Returns the number of
+    rows changed (already stripped ones are left alone)."""
     from lms.records.models import Statement
 
     done, last = 0, None
     base = queryset.order_by("pk")
     while True:
         page = base.filter(pk__gt=last) if last is not None else base
-        rows = list(page.only("pk", "payload")[:chunk])
+        rows = list(page.only("pk", "payload", "learner_id")[:chunk])
         if not rows:
             return done
         changed = []
         for row in rows:
-            if not (isinstance(row.payload, dict) and row.payload.get("stripped")) or (
-                account_name is not None
-                and (row.payload.get("actor") or {}).get("account", {}).get("name") != account_name
-            ):
-                row.payload = payload_stripped(row.payload, account_name=account_name)
+            name = account_name or retention_account_name(row.learner_id)
+            stripped = payload_stripped(row.payload, account_name=name)
+            if stripped != row.payload:
+                row.payload = stripped
                 changed.append(row)
-        with transaction.atomic():
-            Statement.objects.bulk_update(changed, ["payload"])
+        if changed:
+            with transaction.atomic():
+                Statement.objects.bulk_update(changed, ["payload"])
         done += len(changed)
         last = rows[-1].pk
 

@@ -20,6 +20,7 @@ Correctness under retries and concurrency rests on four rules:
 4. Side effects (notifications) run after commit.
 """
 
+import contextvars
 import datetime
 import json
 import logging
@@ -570,6 +571,14 @@ def quiz_result_record(*, attempt, quiz_grade_percent: float, passed: bool) -> R
     return result
 
 
+# The LRS (lms.records.lrs_services) records external clients' statements about platform
+# learners through this same path; per statement id it sets the LRS's own columns (the
+# payload as the client sent it, the client, the actor hash, ...) on the inserted row.
+STATEMENT_ROW_FIELDS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "statement_row_fields", default=None
+)
+
+
 def _statements_insert(*, profile: LearnerProfile, unique: dict) -> list[ParsedStatement]:
     from lms.records.xapi import stored_payload
 
@@ -598,11 +607,17 @@ def _statements_insert(*, profile: LearnerProfile, unique: dict) -> list[ParsedS
             timestamp=now,
             stored_at=now,
             payload=stored_payload(statement, actor=actor, now=now),
+            city_id=profile.city_id,
         )
         # Inserting in id order means two batches sharing ids wait for each other in
         # the same order instead of deadlocking.
         for statement, digest in sorted(unique.values(), key=lambda item: item[0].id)
     ]
+    overrides = STATEMENT_ROW_FIELDS.get()
+    if overrides:
+        for row in rows:
+            for name, value in overrides.get(row.id, {}).items():
+                setattr(row, name, value)
     inserted = _insert_ignoring_conflicts(rows)
     if inserted is not None and len(inserted) == len(rows):
         return [statement for statement, _digest in unique.values()]

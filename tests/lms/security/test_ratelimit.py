@@ -130,3 +130,13 @@ class StatementRateLimitTests:
             url, view(world.course.viewed), content_type="application/json", **XAPI_HEADERS
         )
         assert response.status_code == 200
+
+    def test_an_lrs_client_is_not_held_to_a_learners_allowance(self, rate_limits_on):
+        # Admin-issued clients sync many batches from one address; their secrets cannot be
+        # guessed, so the browser's per-learner limit does not apply to them.
+        from tests.lms.lrs.conftest import Lrs, make_client, statement
+
+        limit(rate_limits_on, "statements", "2/60")
+        lrs = Lrs(make_client(city=CityFactory()))
+        for _ in range(4):
+            assert lrs.post([statement()]).status_code == 200

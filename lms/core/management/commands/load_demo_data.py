@@ -10,6 +10,8 @@ from tqdm import tqdm
 from courses.models import CityCurriculumPage
 from courses.services import city_curriculum_create, curriculum_index_install
 from lms.core.demo_people import AGENCIES, CITIES, DEMO_PASSWORD, PEOPLE, person_data
+from lms.events.demo import load_demo_events
+from lms.innovation.demo import load_demo_competitions
 from lms.people import services
 from lms.people.models import Agency, City, CityRole, LearnerProfile, User
 
@@ -31,7 +33,7 @@ class Command(BaseCommand):
                 "Demo data has well-known passwords, so it is only loaded when DJANGO_DEBUG=1. "
                 "Use --force if you really mean to load it here."
             )
-        steps = ["site", *[city.slug for city in CITIES], "courses"]
+        steps = ["site", *[city.slug for city in CITIES], "courses", "events", "innovation"]
         with tqdm(total=len(steps), disable=no_progress, desc="Demo", unit="step") as bar:
             index = self._site()
             bar.update()
@@ -41,6 +43,11 @@ class Command(BaseCommand):
                 pages[demo_city.slug] = self._city(demo_city, index)
                 bar.update()
             self._courses(index, pages)
+            bar.update()
+            load_demo_events()
+            bar.update()
+            for demo_city in CITIES:
+                load_demo_competitions(City.objects.get(slug=demo_city.slug))
             bar.update()
         self._print_logins()
 

@@ -8,6 +8,8 @@ from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef, Q
 from django_tasks import task
 
+from lms.security.retry import retry_transient
+
 logger = logging.getLogger(__name__)
 
 # Days before the due date on which a learner is reminded.
@@ -71,6 +73,7 @@ def due_date_reminders(today: datetime.date | None = None) -> int:
 
 
 @task()
+@retry_transient
 def due_date_reminders_task() -> int:
     """The reminders as a task, for deployments that schedule work on the task worker."""
     return due_date_reminders()

@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tasks import task
 
+from lms.security.retry import retry_transient
+
 logger = logging.getLogger(__name__)
 
 
 @task()
+@retry_transient
 def course_completed_notify(completion_id: int) -> None:
     """Give a new completion its certificate number, then issue the certificate (the PDF)
     in the background. The learner hears about it once, from the notifications app when
@@ -60,6 +63,7 @@ def _notify_certificate_issued(certificate) -> None:
 
 
 @task()
+@retry_transient
 def certificate_issue(completion_id: int) -> None:
     """Issue a completion's certificate (idempotent), render its PDF once, and tell the
     notifications app the first time the PDF is ready."""
@@ -81,6 +85,7 @@ def certificate_issue(completion_id: int) -> None:
 
 
 @task()
+@retry_transient
 def quiz_attempts_close_overdue() -> int:
     """Close and grade quiz attempts whose time ran out while nobody touched them (the
     learner closed the page). Run it every minute (cron: `manage.py shell -c` or a worker's

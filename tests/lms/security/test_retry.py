@@ -69,3 +69,23 @@ class RetryTests:
         with pytest.raises(ValueError):
             work()
         assert slept == []
+
+
+@pytest.mark.django_db
+class TaskRetryTests:
+    def test_the_overdue_quiz_task_rides_out_a_database_restart(self, monkeypatch):
+        from lms.records import quiz_services, tasks
+        from lms.security import retry
+
+        calls = []
+
+        def close_overdue():
+            calls.append(1)
+            if len(calls) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+            return 2
+
+        monkeypatch.setattr(quiz_services, "attempts_close_overdue", close_overdue)
+        monkeypatch.setattr(retry, "backoff_delays", lambda attempts, **kw: iter([0] * attempts))
+        assert tasks.quiz_attempts_close_overdue.call() == 2
+        assert len(calls) == 2

@@ -47,8 +47,9 @@ class ActivityKind(models.TextChoices):
 
 class Statement(models.Model):
     """One xAPI statement: from a learner's browser, or from an external LRS client
-    (lms.lrs); never changed, never deleted by the platform (voiding only marks it). The
-    id is the client's UUID, so a retry is stored once.
+    (lms.lrs). The platform changes it only for privacy (lms.privacy: the retention
+    policy strips or deletes old payloads, anonymisation strips a departed learner's);
+    voiding only marks it. The id is the client's UUID, so a retry is stored once.
 
     ``learner`` is set when the actor is a platform learner; statements about other
     agents (external clients) keep it empty and are found by ``actor_hash``. ``city`` is

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from lms.people import permissions
+from lms.privacy.services import access_log_record
 from lms.records import quiz_services
 from lms.reports import quiz_exports as exports
 from lms.reports import quiz_selectors as selectors
@@ -131,6 +132,12 @@ class QuizResultsView(_QuizResultsMixin, TemplateView):
         if show_rows:
             rows = selectors.attempt_rows(viewer=user, quiz=quiz, filters=filters)
             page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("p"))
+            # UU PDP: each learner on the page can see who looked at their results.
+            access_log_record(
+                request=self.request,
+                learners=[row["learner_id"] for row in page.object_list],
+                action="list",
+            )
         query = self.request.GET.copy()
         query.pop("p", None)
         query.pop("order", None)

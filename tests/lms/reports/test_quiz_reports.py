@@ -151,6 +151,11 @@ class VisibilityTests:
         page = response.content.decode()
         assert "Budi Jakarta" in page
         assert "Yohanes Sorong" not in page
+        # The learner on the page can see that this admin looked at their results.
+        from lms.privacy.models import AccessLog
+
+        logged = AccessLog.objects.values_list("learner__full_name", "action")
+        assert list(logged) == [("Budi Jakarta", "list")]
 
     def test_other_city_is_refused(self, client, world, jakarta_quiz, national_quiz):
         quiz = jakarta_quiz[0]

@@ -16,7 +16,9 @@ THREADS = 20
 BATCH = 25
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like every other transactional test: a flush without it re-creates
+# the content types, which the next serialized test's set-up then inserts again.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_overlapping_batches_store_each_statement_once():
     if connection.vendor != "postgresql":
         pytest.skip("Real concurrency needs PostgreSQL: run with DATABASE_URL=postgres://...")

@@ -7,6 +7,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from lms.lrs.models import XapiClient
@@ -74,8 +75,12 @@ def world(db):
 
 @pytest.fixture
 def api():
-    """A test client without a session (CSRF checks on, as in production)."""
-    return Client(enforce_csrf_checks=True)
+    """A test client without a session (CSRF checks on, as in production). Messages are
+    compared with their English msgids: the site answers Indonesian first to a client
+    that chose no language."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def call(api, method: str, address: str, auth: str | None, body=None, content_type=None, **extra):

@@ -172,7 +172,8 @@ class TwoProcessesTests:
         # The session works on B.
         status, page = browser.request(b, "/privasi/")
         assert status == 200
-        assert "Ask for deletion" in page
+        # (The site speaks Indonesian to a browser that chose no language.)
+        assert "Minta penghapusan" in page  # "Ask for deletion"
 
         # A write through B (a deletion request, with B's form token) ...
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -183,7 +184,7 @@ class TwoProcessesTests:
         # ... is seen through A.
         status, page = browser.request(a, "/privasi/")
         assert status == 200
-        assert "Your BKPSDM has not decided yet." in page
+        assert "BKPSDM Anda belum memutuskan." in page  # "Your BKPSDM has not decided yet."
 
         # Both find the shared database and storage healthy.
         for base in (a, b):

@@ -212,16 +212,15 @@ def _record_for_learner(learner, statements: list[dict], rows: dict) -> set[uuid
             "timestamp": row.timestamp,
             "stored_at": row.stored_at,
         }
-    marker = services.STATEMENT_ROW_FIELDS.set(overrides)
     try:
         with transaction.atomic():
-            result = services.statements_record(user=learner.user, statements=parsed)
+            result = services.statements_record(
+                user=learner.user, statements=parsed, row_fields=overrides
+            )
     except services.AccessDenied:
         return None
     except services.StatementConflict as exc:
         raise _conflict(exc.statement_id) from None
-    finally:
-        services.STATEMENT_ROW_FIELDS.reset(marker)
     if result.stored == len(parsed):
         return {s.id for s in parsed}
     # Some were stored before: the new ones are those this request's rows now carry.

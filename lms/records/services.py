@@ -20,7 +20,6 @@ Correctness under retries and concurrency rests on four rules:
 4. Side effects (notifications) run after commit.
 """
 
-import contextvars
 import datetime
 import json
 import logging
@@ -439,13 +438,20 @@ def _dedupe(statements: list[ParsedStatement], learner_id: int) -> dict[uuid.UUI
     return unique
 
 
-def statements_record(*, user, statements: list[ParsedStatement]) -> RecordResult:
+def statements_record(
+    *, user, statements: list[ParsedStatement], row_fields: dict | None = None
+) -> RecordResult:
     """Store a batch of validated statements of the logged-in learner and apply them.
 
     One transaction: statements, progress, completion, JP credit and rollups. A statement
     id seen before with the same content is acknowledged without any change; with other
     content the whole batch is refused (StatementConflict). Content the learner may not
     study is refused (AccessDenied) and nothing is stored.
+
+    ``row_fields`` (statement id -> column values) lets the LRS (lms.records.lrs_services),
+    which records external clients' statements about platform learners through this same
+    path, set its own columns on the inserted rows: the payload as the client sent it,
+    the client, the actor hash, ...
     """
     result = RecordResult(ids=[s.id for s in statements])
     if not statements:
@@ -470,7 +476,13 @@ def statements_record(*, user, statements: list[ParsedStatement]) -> RecordResul
             profile = _learner(user=user, lock=True)
             if profile is None:
                 raise AccessDenied(_("Only learners with a learner profile can record progress."))
-        _record_locked(profile=profile, statements=statements, result=result, check_access=True)
+        _record_locked(
+            profile=profile,
+            statements=statements,
+            result=result,
+            check_access=True,
+            row_fields=row_fields,
+        )
     return result
 
 
@@ -480,10 +492,11 @@ def _record_locked(
     statements: list[ParsedStatement],
     result: RecordResult,
     check_access: bool,
+    row_fields: dict | None = None,
 ) -> None:
     """Store and apply statements; the caller holds the learner's lock in a transaction."""
     unique = _dedupe(statements, profile.pk)
-    new = _statements_insert(profile=profile, unique=unique)
+    new = _statements_insert(profile=profile, unique=unique, row_fields=row_fields)
     result.stored = len(new)
     result.duplicates = len(statements) - len(new)
     if not new:
@@ -571,15 +584,9 @@ def quiz_result_record(*, attempt, quiz_grade_percent: float, passed: bool) -> R
     return result
 
 
-# The LRS (lms.records.lrs_services) records external clients' statements about platform
-# learners through this same path; per statement id it sets the LRS's own columns (the
-# payload as the client sent it, the client, the actor hash, ...) on the inserted row.
-STATEMENT_ROW_FIELDS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "statement_row_fields", default=None
-)
-
-
-def _statements_insert(*, profile: LearnerProfile, unique: dict) -> list[ParsedStatement]:
+def _statements_insert(
+    *, profile: LearnerProfile, unique: dict, row_fields: dict | None = None
+) -> list[ParsedStatement]:
     from lms.records.xapi import stored_payload
 
     now = timezone.now()
@@ -613,10 +620,9 @@ def _statements_insert(*, profile: LearnerProfile, unique: dict) -> list[ParsedS
         # the same order instead of deadlocking.
         for statement, digest in sorted(unique.values(), key=lambda item: item[0].id)
     ]
-    overrides = STATEMENT_ROW_FIELDS.get()
-    if overrides:
+    if row_fields:
         for row in rows:
-            for name, value in overrides.get(row.id, {}).items():
+            for name, value in row_fields.get(row.id, {}).items():
                 setattr(row, name, value)
     inserted = _insert_ignoring_conflicts(rows)
     if inserted is not None and len(inserted) == len(rows):

@@ -44,9 +44,15 @@ class _BadRequest(Exception):
         self.status = status
 
 
-@xapi_view({"GET", "PUT", "POST"}, need="auto")
+# Writers are checked here, not by xapi_view: a session's write is checked by the write
+# path itself (it locks the learner anyway), so the busiest request, the browser's
+# statement, does not look up the session's roles first.
+@xapi_view({"GET", "PUT", "POST"}, need={"GET": "read", "HEAD": "read"})
 def statements(request):
     method = request.xapi.method
+    principal = request.xapi_principal
+    if method not in ("GET", "HEAD") and principal.client is not None and not principal.can_write:
+        return xapi_error(403, _("These credentials may not write to this LRS."))
     try:
         if method in ("GET", "HEAD"):
             response = _get(request)
@@ -114,6 +120,16 @@ def _single_for_put(raw: list, statement_id: str, body: bytes) -> list:
 
 def _browser_write(request):
     """The platform's pages: statements of the signed-in learner (issue 6's contract)."""
+    response = _browser_write_checked(request)
+    if response.status_code in (400, 413) and not request.xapi_principal.can_write:
+        # A user who may not write at all hears that first, not what was wrong with the
+        # statements. Only refused requests pay for the roles lookup; an accepted one was
+        # checked by the write path, which locks the learner anyway.
+        return xapi_error(403, _("These credentials may not write to this LRS."))
+    return response
+
+
+def _browser_write_checked(request):
     if request.xapi.content_type != "application/json":
         return xapi_error(400, _("Send statements as JSON (Content-Type: application/json)."))
     try:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from courses.models import CompletionRule, CoursePage, LearningForm
 from lms.people import permissions
 from lms.people.models import Agency, City, LearnerProfile
-from lms.records import selectors
+from lms.records import selectors, sql
 from lms.records.models import (
     E_LEARNING_DAILY_CAP_JP,
     NO_COURSE,
@@ -137,6 +137,21 @@ class _Deltas:
         self.years[(course_key, day.year)][name] += amount
         if weekly:
             self.weeks[week_of(day)][name] += amount
+
+
+# What a statement may change on an existing ActivityProgress row.
+_PROGRESS_UPDATED = (
+    "progress",
+    "best_score",
+    "last_score",
+    "time_spent_seconds",
+    "statement_count",
+    "last_activity_at",
+    "viewed_at",
+    "passed_at",
+    "completed_at",
+    "criteria",
+)
 
 
 class _Recorder:
@@ -355,26 +370,12 @@ class _Recorder:
         """Write everything in a constant number of queries, learner rows first."""
         if self.dirty:
             rows = [self.rows[key] for key in sorted(self.dirty, key=str)]
-            for row in rows:
-                # One INSERT ... ON CONFLICT DO UPDATE for new and existing rows alike
-                # (bulk_create would split rows with a pk into a second query).
-                row.pk = None
-            ActivityProgress.objects.bulk_create(
+            # One INSERT ... ON CONFLICT DO UPDATE for new and existing rows alike.
+            sql.upsert(
+                ActivityProgress,
                 rows,
-                update_conflicts=True,
-                unique_fields=["learner", "activity_key"],
-                update_fields=[
-                    "progress",
-                    "best_score",
-                    "last_score",
-                    "time_spent_seconds",
-                    "statement_count",
-                    "last_activity_at",
-                    "viewed_at",
-                    "passed_at",
-                    "completed_at",
-                    "criteria",
-                ],
+                unique=("learner", "activity_key"),
+                update=_PROGRESS_UPDATED,
             )
         if self.active:
             _learner_activity_write(profile=self.profile, today=self.today, deltas=self.deltas)
@@ -649,24 +650,10 @@ def _insert_ignoring_conflicts(rows: list[Statement]) -> set | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids actually inserted, in one
     query (bulk_create cannot return rows when it ignores conflicts). None when the
     database cannot return rows; the caller then reads them back."""
-    from django.db.models.constants import OnConflict
-    from django.db.models.sql import InsertQuery
-
     if not connection.features.can_return_rows_from_bulk_insert:
         Statement.objects.bulk_create(rows, ignore_conflicts=True)
         return None
-    opts = Statement._meta
-    query = InsertQuery(Statement, on_conflict=OnConflict.IGNORE)
-    query.insert_values(list(opts.concrete_fields), rows)
-    compiler = query.get_compiler(using=Statement.objects.db)
-    # execute_sql() would fetch one row only for a one-row insert (None when ignored).
-    compiler.returning_fields = [opts.pk]
-    with connection.cursor() as cursor:
-        for sql, params in compiler.as_sql():
-            cursor.execute(sql, params)
-        returned = cursor.fetchall()
-    # PostgreSQL returns UUIDs, SQLite the 32-digit hex text Django stores.
-    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
+    return sql.insert_ignoring_conflicts(Statement, rows)
 
 
 def _home_page() -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """xAPI statement benchmark: POST /xapi/statements on gunicorn + PostgreSQL (127.0.0.1).
 
-    .venv/bin/python bench/statements.py [--workers 8] [--single-requests 6000]
+    .venv/bin/python bench/statements.py [--workers 4] [--redis auto] [--single-requests 6000]
         [--batch-requests 300] [--time-limit 40] [--fresh] [--json out.json]
 
 It creates (or reuses) a PostgreSQL database, migrates it, builds a bench city with a
@@ -287,7 +287,9 @@ def print_table(outcomes: list[Outcome], meta: dict) -> None:
     print()
     print(
         "POST /xapi/statements | gunicorn {workers} sync workers + PostgreSQL on 127.0.0.1 | "
-        "{cpus} CPUs | Django {django}, Python {python}".format(**meta)
+        "cache and sessions: {cache} | {cpus} CPUs | Django {django}, Python {python}".format(
+            **meta
+        )
     )
     print(header)
     print("-" * len(header))
@@ -318,9 +320,42 @@ def verify(env: dict, ids: set) -> str:
     return manage(env, "shell", "-c", snippet, capture=True).strip()
 
 
+def redis_choice(value: str) -> str | None:
+    """The REDIS_URL for the server, or None. Only a Redis on 127.0.0.1 is used."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if value == "none":
+        return None
+    url = "redis://127.0.0.1:6379/15" if value == "auto" else value
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("--redis: only a Redis on 127.0.0.1 is used by the benchmarks")
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
+    except OSError:
+        if value == "auto":
+            log("no Redis on 127.0.0.1:6379: local-memory cache, sessions in PostgreSQL")
+            return None
+        raise SystemExit(f"--redis: nothing answers at {url}") from None
+    return url
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=8, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="gunicorn sync workers (4 served more than 8 or 16 on 2 cores: fewer switches)",
+    )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "auto"),
+        help="REDIS_URL of the server as docs/deploy.md sets it in production (the cache, "
+        "sessions in cached_db); 'auto': redis://127.0.0.1:6379/15 when it answers, "
+        "'none': local-memory cache and sessions in the database",
+    )
     parser.add_argument("--single-requests", type=int, default=6000, help="max 20000")
     parser.add_argument("--batch-requests", type=int, default=300, help="max 2000")
     parser.add_argument("--time-limit", type=float, default=40.0, help="seconds (max 120)")
@@ -347,10 +382,12 @@ def main() -> int:
 
     ensure_database(args.postgres, args.database, args.fresh)
     workdir = Path(tempfile.mkdtemp(prefix="asn-bench-stmts-"))
+    redis_url = redis_choice(args.redis)
     env = production_env(
         database_url=f"{args.postgres}/{args.database}",
         workdir=workdir,
         WAGTAILADMIN_BASE_URL=f"http://{HOST}",
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     )
     log("migrate")
     manage(env, "migrate", "--noinput", "-v", "0")
@@ -394,6 +431,7 @@ def main() -> int:
 
     meta = {
         "workers": args.workers,
+        "cache": f"Redis ({redis_url})" if redis_url else "local memory, sessions in PostgreSQL",
         "cpus": os.cpu_count(),
         "django": django.get_version(),
         "python": sys.version.split()[0],

@@ -51,12 +51,19 @@ def hit(name: str, who: str, rate: Rate) -> tuple[bool, int]:
     """Count one request; (allowed, seconds until the window ends)."""
     index, left = _window(rate)
     key = f"security:rl:{name}:{who}:{index}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
+    # incr first: the window's key exists for every request but the first, so the common
+    # case is one cache round trip (Redis), not two. It is counted once whichever way.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=rate.seconds + 1)
-        count = 1
+    except ValueError:  # the window's first request
+        if cache.add(key, 1, timeout=rate.seconds + 1):
+            count = 1
+        else:  # another process created it meanwhile
+            try:
+                count = cache.incr(key)
+            except ValueError:  # and it expired at once: start the window again
+                cache.set(key, 1, timeout=rate.seconds + 1)
+                count = 1
     return count <= rate.count, left
 
 

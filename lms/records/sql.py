@@ -1,75 +1,57 @@
-"""Two multi-row writes of the statement path, as SQL built once per model.
-
-Every statement a learner's browser sends inserts its Statement row and upserts one or a
-few ActivityProgress rows. Through the ORM (``InsertQuery``, ``bulk_create``) each of
-these compiles a 16- to 21-column statement again on every request, which profiling put
-among the largest costs of the busiest request the platform serves. Here the SQL text is
-built once per (model, row count) and only the parameters are made per request, with the
-fields' own ``get_db_prep_save``, so values reach the database exactly as the ORM would
-send them. Both statements are plain SQL that PostgreSQL and SQLite (3.35+) understand.
-"""
+"""The learner a statement is about, locked with their city and last active day, as SQL
+built once (see lms.core.sql): the first query of every statement request."""
 
 import functools
-import uuid
 
-from django.db import connection
-
-
-def _fields(model):
-    # Concrete columns in model order; the auto primary key is left to the database.
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and field.get_internal_type() in _AUTO_FIELDS)
-    ]
+from lms.core import sql
+from lms.people.models import City, LearnerProfile
+from lms.records.models import LearnerActivity
 
 
-_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
-
-
-def _params(fields, rows) -> list:
-    params = []
-    for row in rows:
-        for field in fields:
-            params.append(field.get_db_prep_save(getattr(row, field.attname), connection))
-    return params
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_sql(model, count: int, suffix: str) -> str:
-    qn = connection.ops.quote_name
-    fields = _fields(model)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * count)} {suffix}"
+@functools.lru_cache(maxsize=8)
+def _learner_sql(wrapper, by: str, lock: bool) -> str:
+    qn = wrapper.ops.quote_name
+    profile, _f, _c = sql.columns(wrapper, LearnerProfile, "p")
+    city, _f, _c = sql.columns(wrapper, City, "c")
+    activity, _f, _c = sql.columns(wrapper, LearnerActivity, "a")
+    column = qn("user_id" if by == "user" else "id")
+    query = (
+        f"SELECT {profile}, {city}, {activity} "
+        f"FROM {qn(LearnerProfile._meta.db_table)} {qn('p')} "
+        f"INNER JOIN {qn(City._meta.db_table)} {qn('c')} ON {qn('c')}.{qn('id')} = "
+        f"{qn('p')}.{qn('city_id')} "
+        f"LEFT OUTER JOIN {qn(LearnerActivity._meta.db_table)} {qn('a')} ON "
+        f"{qn('a')}.{qn('learner_id')} = {qn('p')}.{qn('id')} "
+        f"WHERE {qn('p')}.{column} = %s AND {qn('p')}.{qn('is_active')}"
     )
+    if lock:
+        query += " " + wrapper.ops.for_update_sql(of=(qn("p"),), no_key=True)
+    return query
 
 
-def insert_ignoring_conflicts(model, rows: list) -> set:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING pk: the primary keys actually
-    inserted (rows whose key exists are skipped). The model's pk must be set on the rows
-    (a UUID here: Statement)."""
-    pk = model._meta.pk
-    qn = connection.ops.quote_name
-    sql = _insert_sql(model, len(rows), f"ON CONFLICT DO NOTHING RETURNING {qn(pk.column)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _params(_fields(model), rows))
-        returned = cursor.fetchall()
-    # PostgreSQL returns UUIDs, SQLite the 32-digit hex text Django stores.
-    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
-
-
-def upsert(model, rows: list, *, unique: tuple[str, ...], update: tuple[str, ...]) -> None:
-    """INSERT ... ON CONFLICT (unique) DO UPDATE SET update = excluded.update, for rows
-    new and existing alike, in one statement (the caller orders rows: lock order)."""
-    qn = connection.ops.quote_name
-    opts = model._meta
-    conflict = ", ".join(qn(opts.get_field(name).column) for name in unique)
-    updates = ", ".join(
-        f"{qn(opts.get_field(name).column)} = excluded.{qn(opts.get_field(name).column)}"
-        for name in update
-    )
-    sql = _insert_sql(model, len(rows), f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _params(_fields(model), rows))
+def learner_with_city_and_activity(*, user_id=None, learner_id=None, lock: bool):
+    """The active LearnerProfile of a user (or by id), with its city and its
+    LearnerActivity (None when it has none) already attached, as
+    ``select_related("city", "last_activity")`` would; locked FOR NO KEY UPDATE (OF the
+    profile row only) when ``lock``. None when there is no such active learner."""
+    wrapper = sql.current_connection()
+    by = "user" if user_id is not None else "id"
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            _learner_sql(wrapper, by, lock), [user_id if user_id is not None else learner_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    sizes = [len(model._meta.concrete_fields) for model in (LearnerProfile, City)]
+    profile = sql.instance(LearnerProfile, "p", row[: sizes[0]])
+    city = sql.instance(City, "c", row[sizes[0] : sizes[0] + sizes[1]])
+    activity_values = row[sizes[0] + sizes[1] :]
+    activity = None
+    if activity_values[0] is not None:  # its primary key: the LEFT JOIN found a row
+        activity = sql.instance(LearnerActivity, "a", activity_values)
+    LearnerProfile.city.field.set_cached_value(profile, city)
+    LearnerProfile.last_activity.related.set_cached_value(profile, activity)
+    if activity is not None:
+        LearnerActivity.learner.field.set_cached_value(activity, profile)
+    return profile

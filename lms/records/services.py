@@ -113,7 +113,7 @@ def _learner(*, user=None, learner_id: int | None = None, lock: bool) -> Learner
     return records_sql.learner_with_city_and_activity(
         user_id=user.pk if user is not None else None,
         learner_id=learner_id,
-        lock=lock and _uses_row_locks(),
+        lock=lock,
     )
 
 

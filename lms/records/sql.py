@@ -24,7 +24,8 @@ def _learner_sql(wrapper, by: str, lock: bool) -> str:
         f"{qn('a')}.{qn('learner_id')} = {qn('p')}.{qn('id')} "
         f"WHERE {qn('p')}.{column} = %s AND {qn('p')}.{qn('is_active')}"
     )
-    if lock:
+    if lock and wrapper.features.has_select_for_update:
+        # SQLite has no row locks: its writes are serialised by the database lock.
         query += " " + wrapper.ops.for_update_sql(of=(qn("p"),), no_key=True)
     return query
 
@@ -33,7 +34,8 @@ def learner_with_city_and_activity(*, user_id=None, learner_id=None, lock: bool)
     """The active LearnerProfile of a user (or by id), with its city and its
     LearnerActivity (None when it has none) already attached, as
     ``select_related("city", "last_activity")`` would; locked FOR NO KEY UPDATE (OF the
-    profile row only) when ``lock``. None when there is no such active learner."""
+    profile row only) when ``lock`` and the database has row locks. None when there is
+    no such active learner."""
     wrapper = sql.current_connection()
     by = "user" if user_id is not None else "id"
     with wrapper.cursor() as cursor:

@@ -1,0 +1,150 @@
+"""lms.core.sql and lms.records.sql: the hot path's SQL built once must give the very rows
+the ORM gives (same values, same Python types after the converters), on SQLite and on
+PostgreSQL."""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import transaction
+from django.db.models.fields.related import ForeignKey
+
+from lms.core import sql
+from lms.people.backends import NipOrEmailBackend
+from lms.people.models import City, LearnerProfile, User
+from lms.records import sql as records_sql
+from lms.records.models import ActivityKind, ActivityProgress, LearnerActivity
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def same_fields(ours, orms) -> None:
+    assert type(ours) is type(orms)
+    for field in type(orms)._meta.concrete_fields:
+        mine, theirs = getattr(ours, field.attname), getattr(orms, field.attname)
+        assert mine == theirs, field.name
+        assert type(mine) is type(theirs), field.name
+    assert ours._state.adding is False
+
+
+@pytest.fixture
+def learner():
+    profile = LearnerFactory()
+    return LearnerProfile.objects.get(pk=profile.pk)
+
+
+class LearnerTests:
+    def test_without_an_activity_row_it_matches_select_related(self, learner):
+        ours = records_sql.learner_with_city_and_activity(user_id=learner.user_id, lock=False)
+        orms = LearnerProfile.objects.select_related("city", "last_activity").get(pk=learner.pk)
+        same_fields(ours, orms)
+        same_fields(ours.city, orms.city)
+        assert LearnerProfile.last_activity.is_cached(ours)
+        with pytest.raises(LearnerActivity.DoesNotExist):
+            _ = ours.last_activity
+
+    def test_with_an_activity_row_and_by_id_under_a_lock(self, learner):
+        LearnerActivity.objects.create(
+            learner=learner, last_active_on=datetime.date(2026, 5, 1), counted_city_id=7
+        )
+        with transaction.atomic():
+            ours = records_sql.learner_with_city_and_activity(learner_id=learner.pk, lock=True)
+        orms = LearnerProfile.objects.select_related("city", "last_activity").get(pk=learner.pk)
+        same_fields(ours.last_activity, orms.last_activity)
+        assert ours.last_activity.last_active_on == datetime.date(2026, 5, 1)
+        assert ours.last_activity.learner is ours
+
+    def test_an_inactive_or_unknown_learner_is_none(self, learner):
+        LearnerProfile.objects.filter(pk=learner.pk).update(is_active=False)
+        assert records_sql.learner_with_city_and_activity(learner_id=learner.pk, lock=False) is None
+        assert records_sql.learner_with_city_and_activity(user_id=10**9, lock=False) is None
+
+
+class RowTests:
+    def test_by_pk_matches_the_orm_and_misses_give_none(self, learner):
+        same_fields(sql.by_pk(User, learner.user_id), User.objects.get(pk=learner.user_id))
+        same_fields(sql.by_pk(City, learner.city_id), City.objects.get(pk=learner.city_id))
+        assert sql.by_pk(User, 10**9) is None
+
+    def test_the_backend_refuses_an_inactive_user(self, learner):
+        backend = NipOrEmailBackend()
+        assert backend.get_user(str(learner.user_id)).pk == learner.user_id
+        User.objects.filter(pk=learner.user_id).update(is_active=False)
+        assert backend.get_user(str(learner.user_id)) is None
+
+    def test_rows_of_learner_reads_what_upsert_wrote(self, learner):
+        now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+        course, other = uuid.uuid4(), uuid.uuid4()
+        row = ActivityProgress(
+            learner=learner,
+            kind=ActivityKind.COURSE,
+            activity_key=course,
+            course_key=course,
+            progress=40,
+            best_score=55.5,
+            started_at=now,
+            last_activity_at=now,
+            criteria={"rule": "viewed", "lessons": [str(other)]},
+        )
+        sql.upsert(
+            ActivityProgress, [row], unique=("learner", "activity_key"), update=("progress",)
+        )
+        row.progress = 60
+        sql.upsert(
+            ActivityProgress, [row], unique=("learner", "activity_key"), update=("progress",)
+        )
+        (ours,) = sql.rows_of_learner(
+            ActivityProgress, learner_id=learner.pk, any_of={"course_key": [course]}
+        )
+        same_fields(ours, ActivityProgress.objects.get(learner=learner, activity_key=course))
+        assert ours.progress == 60 and ours.criteria == {"rule": "viewed", "lessons": [str(other)]}
+        assert (
+            sql.rows_of_learner(
+                ActivityProgress, learner_id=learner.pk, any_of={"course_key": [other]}
+            )
+            == []
+        )
+        assert (
+            sql.rows_of_learner(
+                ActivityProgress,
+                learner_id=learner.pk,
+                any_of={"course_key": [], "activity_key": []},
+            )
+            == []
+        )
+
+    def test_insert_ignoring_conflicts_returns_only_new_keys(self, learner):
+        from lms.records.models import Statement
+
+        now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+
+        def statement(pk):
+            return Statement(
+                id=pk,
+                learner=learner,
+                verb="http://adlnet.gov/expapi/verbs/experienced",
+                object_iri="http://x.example/a",
+                content_hash="0" * 64,
+                batch_token=uuid.uuid4(),
+                timestamp=now,
+                stored_at=now,
+                payload={"id": str(pk)},
+                city_id=learner.city_id,
+            )
+
+        first, second = uuid.uuid4(), uuid.uuid4()
+        assert sql.insert_ignoring_conflicts(Statement, [statement(first)]) == {first}
+        inserted = sql.insert_ignoring_conflicts(Statement, [statement(first), statement(second)])
+        assert inserted == {second}
+        assert Statement.objects.get(pk=second).payload == {"id": str(second)}
+
+
+def test_the_foreign_keys_covered_by_composite_indexes_have_none_of_their_own():
+    from lms.records.models import Statement
+
+    for name in ("learner", "city"):
+        field = Statement._meta.get_field(name)
+        assert isinstance(field, ForeignKey) and field.db_index is False
+    leading = {tuple(index.fields[:1]) for index in Statement._meta.indexes}
+    assert ("learner",) in leading and ("city",) in leading

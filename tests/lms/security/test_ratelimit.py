@@ -140,3 +140,54 @@ class StatementRateLimitTests:
         lrs = Lrs(make_client(city=CityFactory()))
         for _ in range(4):
             assert lrs.post([statement()]).status_code == 200
+
+
+def _redis_or_skip():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("No Redis on 127.0.0.1:6379 (production's cache); the portable path is tested")
+
+
+class CountingTests:
+    """hit() counts exactly one per request in a fixed window and refuses past the rate,
+    on the local-memory cache of development and on Redis (one round trip there)."""
+
+    def _backends(self):
+        from django.core.cache.backends.locmem import LocMemCache
+
+        yield "locmem", LocMemCache("ratelimit-test", {})
+        _redis_or_skip()
+        from django.core.cache.backends.redis import RedisCache
+
+        redis = RedisCache("redis://127.0.0.1:6379/13", {"KEY_PREFIX": "ratelimit-test"})
+        redis.clear()
+        yield "redis", redis
+
+    def test_counts_each_request_once_and_refuses_past_the_rate(self):
+        from lms.security import ratelimit
+
+        for label, backend in self._backends():
+            rate = Rate(3, 60)
+            answers = [ratelimit.hit("t", "ip:1", rate, backend=backend)[0] for _ in range(5)]
+            assert answers == [True, True, True, False, False], label
+            # Another caller has a window of their own.
+            assert ratelimit.hit("t", "ip:2", rate, backend=backend)[0], label
+            index, _left = ratelimit._window(rate)
+            assert backend.get(f"security:rl:t:ip:1:{index}") == 5, label
+
+    def test_redis_counter_expires_with_its_window(self):
+        from lms.security import ratelimit
+
+        _redis_or_skip()
+        from django.core.cache.backends.redis import RedisCache
+
+        redis = RedisCache("redis://127.0.0.1:6379/13", {"KEY_PREFIX": "ratelimit-test"})
+        redis.clear()
+        ratelimit.hit("t", "ip:9", Rate(3, 60), backend=redis)
+        index, _left = ratelimit._window(Rate(3, 60))
+        key = redis.make_and_validate_key(f"security:rl:t:ip:9:{index}")
+        ttl = redis._cache.get_client(key).ttl(key)
+        assert 0 < ttl <= 61

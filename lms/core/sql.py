@@ -12,6 +12,7 @@ ORM is the default everywhere else.
 
 import functools
 import uuid
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -56,18 +57,28 @@ def _insert_sql_for(wrapper, model, count: int, suffix: str) -> str:
     )
 
 
-def insert_ignoring_conflicts(model, rows: list) -> set:
+def insert_ignoring_conflicts(model, rows: list, *, then: "Read | None" = None):
     """INSERT ... ON CONFLICT DO NOTHING RETURNING pk: the primary keys actually
     inserted (rows whose key exists are skipped). The model's pk must be set on the rows
-    (a UUID here: Statement)."""
+    (a UUID here: Statement).
+
+    With ``then`` (only where ``can_chain()``), that read goes in the same round trip,
+    after the insert, and the answer is (inserted keys, its rows)."""
     pk = model._meta.pk
     qn = connection.ops.quote_name
     sql = _insert_sql(model, len(rows), f"ON CONFLICT DO NOTHING RETURNING {qn(pk.column)}")
+    params = _params(_fields(model), rows)
+    if then is not None:
+        sql, params = f"{sql}; {then.sql}", [*params, *then.params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(_fields(model), rows))
+        cursor.execute(sql, params)
         returned = cursor.fetchall()
+        if then is not None:
+            cursor.nextset()
+            read = then.rows(cursor.fetchall())
     # PostgreSQL returns UUIDs, SQLite the 32-digit hex text Django stores.
-    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
+    keys = {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
+    return (keys, read) if then is not None else keys
 
 
 def upsert(model, rows: list, *, unique: tuple[str, ...], update: tuple[str, ...]) -> None:
@@ -129,10 +140,27 @@ def instance(model, alias: str, values):
     return model.from_db(wrapper.alias, [field.attname for field in fields], values)
 
 
-def rows_of_learner(model, *, learner_id: int, any_of: dict[str, list]) -> list:
-    """The model's rows of a learner (its ``learner_id`` column) where any of the columns
-    holds one of its values (``{"course_key": [...], "activity_key": [...]}``): one
-    query, or none when every list is empty."""
+@dataclass(frozen=True)
+class Read:
+    """A SELECT of a model's rows, ready to run alone or after a write (see ``then``)."""
+
+    model: type
+    sql: str
+    params: list
+
+    def run(self) -> list:
+        with current_connection().cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return self.rows(cursor.fetchall())
+
+    def rows(self, values_list) -> list:
+        return [instance(self.model, "r", values) for values in values_list]
+
+
+def rows_of_learner_read(model, *, learner_id: int, any_of: dict[str, list]) -> Read | None:
+    """The read of a learner's rows (the model's ``learner_id`` column) where any of the
+    columns holds one of its values (``{"course_key": [...], "activity_key": [...]}``);
+    None when every list is empty (nothing to read)."""
     wrapper = current_connection()
     qn = wrapper.ops.quote_name
     select, _fields, _converters = columns(wrapper, model, "r")
@@ -144,15 +172,27 @@ def rows_of_learner(model, *, learner_id: int, any_of: dict[str, list]) -> list:
         conditions.append(f"{qn('r')}.{qn(field.column)} IN ({', '.join(['%s'] * len(values))})")
         params += [field.get_db_prep_value(value, wrapper) for value in values]
     if not conditions:
-        return []
+        return None
     sql = (
         f"SELECT {select} FROM {qn(model._meta.db_table)} {qn('r')} "
         f"WHERE {qn('r')}.{qn('learner_id')} = %s AND ({' OR '.join(conditions)})"
     )
-    with wrapper.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [instance(model, "r", values) for values in rows]
+    return Read(model=model, sql=sql, params=params)
+
+
+def rows_of_learner(model, *, learner_id: int, any_of: dict[str, list]) -> list:
+    """``rows_of_learner_read`` run: one query, or none when every list is empty."""
+    read = rows_of_learner_read(model, learner_id=learner_id, any_of=any_of)
+    return read.run() if read is not None else []
+
+
+def can_chain() -> bool:
+    """Whether a write and a read can share one round trip: PostgreSQL with psycopg's
+    client-side binding (Django's default), which sends several statements as one query."""
+    wrapper = current_connection()
+    return wrapper.vendor == "postgresql" and not wrapper.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    )
 
 
 @functools.lru_cache(maxsize=32)

@@ -161,7 +161,7 @@ def _insert_plain(rows: list[Statement], token) -> set[uuid.UUID]:
     if not rows:
         return set()
     rows.sort(key=lambda row: row.id)  # a fixed lock order for concurrent batches
-    inserted = services._insert_ignoring_conflicts(rows)
+    inserted, _nothing_read = services._insert_ignoring_conflicts(rows)
     if inserted is not None and len(inserted) == len(rows):
         return inserted
     stored = {

@@ -180,10 +180,15 @@ class _Recorder:
 
     def load(self, extra_keys: set[uuid.UUID] = frozenset()) -> None:
         """The learner's rows of these courses (and shared activities): one query."""
+        read = self.read(extra_keys)
+        self.take(read.run() if read is not None else [])
+
+    def read(self, extra_keys: set[uuid.UUID] = frozenset()):
+        """The query ``load`` runs, to send it along with another (lms.core.sql)."""
         keys = set(extra_keys)
         for lesson in self.lessons.values():
             keys |= lesson.h5p_keys | lesson.quiz_keys
-        rows = sql.rows_of_learner(
+        return sql.rows_of_learner_read(
             ActivityProgress,
             learner_id=self.profile.pk,
             any_of={
@@ -191,6 +196,8 @@ class _Recorder:
                 "activity_key": sorted(keys, key=str),
             },
         )
+
+    def take(self, rows: list[ActivityProgress]) -> None:
         for row in rows:
             row.learner = self.profile  # the same object: no query when it is read
             self.rows[row.activity_key] = row
@@ -506,23 +513,34 @@ def _record_locked(
 ) -> None:
     """Store and apply statements; the caller holds the learner's lock in a transaction."""
     unique = _dedupe(statements, profile.pk)
-    new = _statements_insert(profile=profile, unique=unique, row_fields=row_fields)
+    # The content and the progress rows are known before the insert (from every
+    # statement, new or not), so that on PostgreSQL the insert and the read of the rows
+    # share one round trip; a retry reads rows it does not need, which costs nothing.
+    courses = selectors.content_for_lessons_cached(
+        lesson_keys={s.lesson_key for s, _digest in unique.values()}, city_id=profile.city_id
+    )
+    recorder = _Recorder(profile=profile, courses=courses)
+    read = None
+    if sql.can_chain():
+        read = recorder.read(
+            {s.activity_key for s, _digest in unique.values() if s.lesson_key in recorder.lessons}
+        )
+    new, rows = _statements_insert(profile=profile, unique=unique, row_fields=row_fields, then=read)
     result.stored = len(new)
     result.duplicates = len(statements) - len(new)
     if not new:
         return
-    courses = selectors.content_for_lessons_cached(
-        lesson_keys={s.lesson_key for s in new}, city_id=profile.city_id
-    )
     if check_access:
         _check_access(new, courses)
-    recorder = _Recorder(profile=profile, courses=courses)
     # A server-made result for a lesson unpublished meanwhile is kept as a statement, but
     # there are no criteria left to apply it to.
     applicable = [s for s in new if s.lesson_key in recorder.lessons]
     if not applicable:
         return
-    recorder.load({s.activity_key for s in applicable})
+    if rows is not None:
+        recorder.take(rows)
+    else:
+        recorder.load({s.activity_key for s in applicable})
     for statement in applicable:
         recorder.apply(statement)
     recorder.evaluate({recorder.lessons[s.lesson_key].course_key for s in applicable})
@@ -595,8 +613,10 @@ def quiz_result_record(*, attempt, quiz_grade_percent: float, passed: bool) -> R
 
 
 def _statements_insert(
-    *, profile: LearnerProfile, unique: dict, row_fields: dict | None = None
-) -> list[ParsedStatement]:
+    *, profile: LearnerProfile, unique: dict, row_fields: dict | None = None, then=None
+) -> tuple[list[ParsedStatement], list | None]:
+    """The statements that are new (inserted now), and the rows of ``then`` (a
+    lms.core.sql.Read sent in the same round trip; None without it)."""
     from lms.records.xapi import stored_payload
 
     now = timezone.now()
@@ -634,9 +654,9 @@ def _statements_insert(
         for row in rows:
             for name, value in row_fields.get(row.id, {}).items():
                 setattr(row, name, value)
-    inserted = _insert_ignoring_conflicts(rows)
+    inserted, read_rows = _insert_ignoring_conflicts(rows, then=then)
     if inserted is not None and len(inserted) == len(rows):
-        return [statement for statement, _digest in unique.values()]
+        return [statement for statement, _digest in unique.values()], read_rows
     # Some ids were there already (a retry, or a concurrent copy of this batch): read
     # them back; this request's rows carry its token, the others must match exactly.
     stored = {
@@ -652,17 +672,20 @@ def _statements_insert(
             new.append(statement)
         elif stored_digest != digest:
             raise StatementConflict(statement_id)
-    return new
+    return new, read_rows
 
 
-def _insert_ignoring_conflicts(rows: list[Statement]) -> set | None:
+def _insert_ignoring_conflicts(rows: list[Statement], *, then=None) -> tuple[set | None, list]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids actually inserted, in one
-    query (bulk_create cannot return rows when it ignores conflicts). None when the
-    database cannot return rows; the caller then reads them back."""
+    query (bulk_create cannot return rows when it ignores conflicts), and the rows of
+    ``then`` read in the same round trip. Ids None when the database cannot return rows;
+    the caller then reads them back."""
     if not connection.features.can_return_rows_from_bulk_insert:
         Statement.objects.bulk_create(rows, ignore_conflicts=True)
-        return None
-    return sql.insert_ignoring_conflicts(Statement, rows)
+        return None, (then.run() if then is not None else None)
+    if then is not None:
+        return sql.insert_ignoring_conflicts(Statement, rows, then=then)
+    return sql.insert_ignoring_conflicts(Statement, rows), None
 
 
 def _home_page() -> str:

@@ -148,3 +148,46 @@ def test_the_foreign_keys_covered_by_composite_indexes_have_none_of_their_own():
         assert isinstance(field, ForeignKey) and field.db_index is False
     leading = {tuple(index.fields[:1]) for index in Statement._meta.indexes}
     assert ("learner",) in leading and ("city",) in leading
+
+
+def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
+    """On PostgreSQL the statement insert carries the progress read in the same round
+    trip; the rows read must be those a separate read gives."""
+    from lms.records.models import Statement
+
+    if not sql.can_chain():
+        pytest.skip("Only PostgreSQL with client-side binding sends two statements at once")
+    learner = LearnerFactory()
+    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+    course = uuid.uuid4()
+    ActivityProgress.objects.create(
+        learner=learner,
+        kind=ActivityKind.COURSE,
+        activity_key=course,
+        course_key=course,
+        progress=20,
+        started_at=now,
+        last_activity_at=now,
+    )
+    read = sql.rows_of_learner_read(
+        ActivityProgress, learner_id=learner.pk, any_of={"course_key": [course]}
+    )
+    pk = uuid.uuid4()
+    row = Statement(
+        id=pk,
+        learner=learner,
+        verb="http://adlnet.gov/expapi/verbs/experienced",
+        object_iri="http://x.example/a",
+        content_hash="0" * 64,
+        batch_token=uuid.uuid4(),
+        timestamp=now,
+        stored_at=now,
+        payload={"id": str(pk)},
+        city_id=learner.city_id,
+    )
+    inserted, rows = sql.insert_ignoring_conflicts(Statement, [row], then=read)
+    assert inserted == {pk}
+    (chained,) = rows
+    same_fields(chained, read.run()[0])
+    # A retry inserts nothing and still reads.
+    assert sql.insert_ignoring_conflicts(Statement, [row], then=read)[0] == set()

@@ -28,6 +28,24 @@ def same_fields(ours, orms) -> None:
     assert ours._state.adding is False
 
 
+def a_statement(learner, pk):
+    from lms.records.models import Statement
+
+    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+    return Statement(
+        id=pk,
+        learner=learner,
+        verb="http://adlnet.gov/expapi/verbs/experienced",
+        object_iri="http://x.example/a",
+        content_hash="0" * 64,
+        batch_token=uuid.uuid4(),
+        timestamp=now,
+        stored_at=now,
+        payload={"id": str(pk)},
+        city_id=learner.city_id,
+    )
+
+
 @pytest.fixture
 def learner():
     profile = LearnerFactory()
@@ -117,21 +135,8 @@ class RowTests:
     def test_insert_ignoring_conflicts_returns_only_new_keys(self, learner):
         from lms.records.models import Statement
 
-        now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
-
         def statement(pk):
-            return Statement(
-                id=pk,
-                learner=learner,
-                verb="http://adlnet.gov/expapi/verbs/experienced",
-                object_iri="http://x.example/a",
-                content_hash="0" * 64,
-                batch_token=uuid.uuid4(),
-                timestamp=now,
-                stored_at=now,
-                payload={"id": str(pk)},
-                city_id=learner.city_id,
-            )
+            return a_statement(learner, pk)
 
         first, second = uuid.uuid4(), uuid.uuid4()
         assert sql.insert_ignoring_conflicts(Statement, [statement(first)]) == {first}
@@ -173,18 +178,7 @@ def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
         ActivityProgress, learner_id=learner.pk, any_of={"course_key": [course]}
     )
     pk = uuid.uuid4()
-    row = Statement(
-        id=pk,
-        learner=learner,
-        verb="http://adlnet.gov/expapi/verbs/experienced",
-        object_iri="http://x.example/a",
-        content_hash="0" * 64,
-        batch_token=uuid.uuid4(),
-        timestamp=now,
-        stored_at=now,
-        payload={"id": str(pk)},
-        city_id=learner.city_id,
-    )
+    row = a_statement(learner, pk)
     inserted, rows = sql.insert_ignoring_conflicts(Statement, [row], then=read)
     assert inserted == {pk}
     (chained,) = rows

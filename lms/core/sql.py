@@ -180,12 +180,6 @@ def rows_of_learner_read(model, *, learner_id: int, any_of: dict[str, list]) -> 
     return Read(model=model, sql=sql, params=params)
 
 
-def rows_of_learner(model, *, learner_id: int, any_of: dict[str, list]) -> list:
-    """``rows_of_learner_read`` run: one query, or none when every list is empty."""
-    read = rows_of_learner_read(model, learner_id=learner_id, any_of=any_of)
-    return read.run() if read is not None else []
-
-
 def can_chain() -> bool:
     """Whether a write and a read can share one round trip: PostgreSQL with psycopg's
     client-side binding (Django's default), which sends several statements as one query."""

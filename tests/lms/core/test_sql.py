@@ -112,24 +112,23 @@ class RowTests:
         sql.upsert(
             ActivityProgress, [row], unique=("learner", "activity_key"), update=("progress",)
         )
-        (ours,) = sql.rows_of_learner(
+        (ours,) = sql.rows_of_learner_read(
             ActivityProgress, learner_id=learner.pk, any_of={"course_key": [course]}
-        )
+        ).run()
         same_fields(ours, ActivityProgress.objects.get(learner=learner, activity_key=course))
         assert ours.progress == 60 and ours.criteria == {"rule": "viewed", "lessons": [str(other)]}
-        assert (
-            sql.rows_of_learner(
-                ActivityProgress, learner_id=learner.pk, any_of={"course_key": [other]}
-            )
-            == []
+        other_course = sql.rows_of_learner_read(
+            ActivityProgress, learner_id=learner.pk, any_of={"course_key": [other]}
         )
+        assert other_course.run() == []
+        # Nothing to look for: no query at all.
         assert (
-            sql.rows_of_learner(
+            sql.rows_of_learner_read(
                 ActivityProgress,
                 learner_id=learner.pk,
                 any_of={"course_key": [], "activity_key": []},
             )
-            == []
+            is None
         )
 
     def test_insert_ignoring_conflicts_returns_only_new_keys(self, learner):

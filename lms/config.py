@@ -67,6 +67,12 @@ def database_from_url(url: str) -> dict:
         config.setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
         )
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            # Only the few hot queries of lms.core.sql use server-side binding, so only
+            # they are prepared (after psycopg's default 5 runs on a connection); the ORM's
+            # client-side binding never prepares. PgBouncer before 1.21, or without
+            # max_prepared_statements, needs DATABASE_PREPARED_STATEMENTS=0.
+            config["OPTIONS"].setdefault("prepare_threshold", 5)
     return config
 
 

@@ -38,7 +38,7 @@ def learner_with_city_and_activity(*, user_id=None, learner_id=None, lock: bool)
     no such active learner."""
     wrapper = sql.current_connection()
     by = "user" if user_id is not None else "id"
-    with wrapper.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             _learner_sql(wrapper, by, lock), [user_id if user_id is not None else learner_id]
         )

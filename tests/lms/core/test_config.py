@@ -154,3 +154,35 @@ class DeployCheckTests:
         assert result.returncode == 0, output
         assert "security.W008" in output
         assert "identified 1 issue" in output
+
+
+class PreparedStatementsSettingTests:
+    """lms.core.sql prepares its queries on PostgreSQL unless DATABASE_PREPARED_STATEMENTS=0
+    (PgBouncer before 1.21); SQLite has nothing to prepare."""
+
+    URL = "postgres://asnlms@db.internal:5432/asn_lms"
+
+    def test_postgresql_prepares_by_default(self, monkeypatch):
+        from lms.config import database_from_url
+
+        monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+        assert database_from_url(self.URL)["OPTIONS"]["prepare_threshold"] == 5
+
+    def test_turned_off(self, monkeypatch):
+        from lms.config import database_from_url
+
+        monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+        assert "prepare_threshold" not in database_from_url(self.URL)["OPTIONS"]
+
+    def test_a_typo_is_a_configuration_error(self, monkeypatch):
+        from lms.config import ConfigError, database_from_url
+
+        monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "nein")
+        with pytest.raises(ConfigError, match="DATABASE_PREPARED_STATEMENTS"):
+            database_from_url(self.URL)
+
+    def test_sqlite_has_no_threshold(self, tmp_path):
+        from lms.config import database_from_url
+
+        config = database_from_url(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+        assert "prepare_threshold" not in config.get("OPTIONS", {})

@@ -160,7 +160,7 @@ def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
     from lms.records.models import Statement
 
     if not sql.can_chain():
-        pytest.skip("Only PostgreSQL with client-side binding sends two statements at once")
+        pytest.skip("Only PostgreSQL's WITH may hold an INSERT")
     learner = LearnerFactory()
     now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
     course = uuid.uuid4()
@@ -184,3 +184,106 @@ def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
     same_fields(chained, read.run()[0])
     # A retry inserts nothing and still reads.
     assert sql.insert_ignoring_conflicts(Statement, [row], then=read)[0] == set()
+
+
+def test_a_chained_read_that_finds_no_row_still_returns_the_inserted_keys():
+    from lms.records.models import Statement
+
+    if not sql.can_chain():
+        pytest.skip("Only PostgreSQL's WITH may hold an INSERT")
+    learner = LearnerFactory()
+    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+    courses = [uuid.uuid4(), uuid.uuid4()]
+    for course in courses:
+        ActivityProgress.objects.create(
+            learner=learner,
+            kind=ActivityKind.COURSE,
+            activity_key=course,
+            course_key=course,
+            started_at=now,
+            last_activity_at=now,
+        )
+    nothing = sql.rows_of_learner_read(
+        ActivityProgress, learner_id=learner.pk, any_of={"course_key": [uuid.uuid4()]}
+    )
+    first, second = uuid.uuid4(), uuid.uuid4()
+    rows = [a_statement(learner, first), a_statement(learner, second)]
+    assert sql.insert_ignoring_conflicts(Statement, rows, then=nothing) == ({first, second}, [])
+    # Two rows found: each carries the same keys, and both rows come back.
+    both = sql.rows_of_learner_read(
+        ActivityProgress, learner_id=learner.pk, any_of={"course_key": courses}
+    )
+    third = uuid.uuid4()
+    inserted, found = sql.insert_ignoring_conflicts(
+        Statement, [a_statement(learner, third), rows[0]], then=both
+    )
+    assert inserted == {third}
+    assert sorted(row.course_key for row in found) == sorted(courses)
+    assert Statement.objects.filter(pk__in=[first, second, third]).count() == 3
+
+
+def prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+class PreparedTests:
+    """On PostgreSQL this module's queries are prepared (lms.config sets a threshold);
+    the ORM's are not, and a rollback (which makes psycopg drop them all) is harmless."""
+
+    @pytest.fixture(autouse=True)
+    def postgresql(self):
+        if not sql.prepares():
+            pytest.skip("prepared statements: PostgreSQL only")
+
+    def test_a_hot_query_is_prepared_after_the_threshold_and_the_orm_is_not(self, learner):
+        from django.db import connection
+
+        threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+        for _ in range(threshold + 1):
+            assert sql.by_pk(User, learner.user_id).pk == learner.user_id
+            assert City.objects.filter(pk=learner.city_id).exists()
+        prepared = prepared_statements()
+        assert any('FROM "people_user"' in statement for statement in prepared)
+        assert not any('FROM "people_city"' in statement for statement in prepared)
+
+    def test_after_a_rollback_the_queries_are_prepared_again(self, learner):
+        from django.db import DatabaseError, connection
+
+        threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+        for _ in range(threshold + 1):
+            sql.by_pk(User, learner.user_id)
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        assert sql.by_pk(User, learner.user_id).pk == learner.user_id
+        for _ in range(threshold + 1):
+            same_fields(sql.by_pk(User, learner.user_id), User.objects.get(pk=learner.user_id))
+        assert any('FROM "people_user"' in statement for statement in prepared_statements())
+
+    def test_while_queries_are_logged_their_text_is_logged(self, learner):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+        with CaptureQueriesContext(connection) as captured:
+            for _ in range(threshold + 2):
+                sql.by_pk(User, learner.user_id)
+        assert len(captured) == threshold + 2
+        assert all('FROM "people_user"' in query["sql"] for query in captured)
+
+    def test_turned_off_nothing_is_prepared(self, learner):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # psycopg forgets its own record of them too
+        threshold = connection.settings_dict["OPTIONS"].pop("prepare_threshold")
+        try:
+            assert not sql.prepares()
+            for _ in range(threshold + 5):
+                assert sql.by_pk(User, learner.user_id).pk == learner.user_id
+            assert prepared_statements() == []
+        finally:
+            connection.settings_dict["OPTIONS"]["prepare_threshold"] = threshold

@@ -8,9 +8,10 @@ It creates (or reuses) a PostgreSQL database, migrates it, builds a bench city w
 curriculum, a course of five lessons (viewed / H5P score / quiz) and one learner per
 client thread with a logged-in session, starts gunicorn (lms.wsgi, production settings,
 sync workers, a free port on 127.0.0.1), and drives the endpoint with a bounded
-threads-based client (http.client, keep-alive; no extra dependency). Every request
-carries the session cookie, the CSRF header and X-Experience-API-Version: 1.0.3, like the
-browser. Scenarios:
+threads-based client (plain sockets, no extra dependency; requests built before the clock
+starts, so that the client takes as little as it can of the two cores the server also
+needs). Every request carries the session cookie, the CSRF header and
+X-Experience-API-Version: 1.0.3, like the browser. Scenarios:
 
 - ``baseline``: GET /healthz (one database query), the ceiling of this machine;
 - ``single``: one statement per request, 16 clients;
@@ -20,16 +21,17 @@ browser. Scenarios:
   re-sent (retries must be acknowledged without change).
 
 It prints one table (requests, statements, errors, req/s, statements/s, p50/p95/p99 in
-ms) and, afterwards, checks in the database that every statement sent is stored once.
+ms, the client's own CPU per request) and, afterwards, checks in the database that every
+statement sent is stored once.
 gunicorn is always stopped at the end. Nothing here leaves 127.0.0.1.
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -204,85 +206,119 @@ class Outcome:
     result: Result
     statements: int = 0
     ids: set = field(default_factory=set)
+    client_cpu_ms: float = 0.0  # the load generator's own CPU during the measured window
+
+
+def request_bytes(port: int, session: dict | None, payload) -> bytes:
+    """One HTTP/1.1 request, as the browser sends it (session cookie, CSRF header, xAPI
+    version). ``Connection: close``: gunicorn's sync workers close after every response
+    anyway, so the answer is read to the end of the stream."""
+    if session is None:
+        return f"GET /healthz HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode()
+    body = json.dumps(payload).encode()
+    head = (
+        f"POST /xapi/statements HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        "Content-Type: application/json\r\nX-Experience-API-Version: 1.0.3\r\n"
+        f"X-CSRFToken: {CSRF_SECRET}\r\n"
+        f"Cookie: sessionid={session['session']}; csrftoken={CSRF_SECRET}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def exchange(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a new connection; (status, whole response)."""
+    with socket.create_connection((HOST, port), timeout=30) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    response = b"".join(chunks)
+    if not response.startswith(b"HTTP/1.1 "):
+        raise OSError(f"not an HTTP response: {response[:40]!r}")
+    return int(response[9:12]), response
 
 
 def drive(
     port: int, scenario: Scenario, sessions: list[dict], lessons, time_limit: float
 ) -> Outcome:
+    """Run a scenario from ``scenario.clients`` threads. Each thread builds its requests
+    (statements, JSON, HTTP bytes) before the clock starts, so that during the measured
+    window the load generator does little more than send and receive: it shares the two
+    cores with the server, and every millisecond it spends is taken from gunicorn and
+    PostgreSQL. Its CPU per request is printed with the results."""
     result = Result(scenario.label)
     outcome = Outcome(result)
     lock = threading.Lock()
     issued = 0
-    deadline = time.monotonic() + time_limit
+    per_client = min(scenario.requests, -(-scenario.requests // scenario.clients) * 2)
+    clock = {}
+
+    def start_clock():  # run once, as the last thread arrives: before any request is sent
+        clock.update(cpu=time.process_time(), wall=time.perf_counter())
+        clock["deadline"] = time.monotonic() + time_limit
+
+    ready = threading.Barrier(scenario.clients + 1, action=start_clock)
 
     def worker(n: int):
         nonlocal issued
         session = sessions[n % len(sessions)]
         maker = StatementMaker(lessons, seed=hash((scenario.label, n)))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Experience-API-Version": "1.0.3",
-            "X-CSRFToken": CSRF_SECRET,
-            "Cookie": f"sessionid={session['session']}; csrftoken={CSRF_SECRET}",
-        }
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+
+        def build():
+            if scenario.batch == 0:
+                return request_bytes(port, None, None), []
+            if scenario.batch == 1:
+                items = [maker.one()]
+                return request_bytes(port, session, items[0]), items
+            items = maker.batch(scenario.batch, resend=scenario.resend)
+            return request_bytes(port, session, items), items
+
+        prepared = [build() for _ in range(per_client)]
+        prepared.reverse()  # pop() from the end, in the order they were made
+        ready.wait()
         while True:
             with lock:
-                if issued >= scenario.requests or time.monotonic() >= deadline:
+                if issued >= scenario.requests or time.monotonic() >= clock["deadline"]:
                     break
                 issued += 1
-            if scenario.batch == 0:
-                payload, count = [], 0
-            elif scenario.batch == 1:
-                payload = maker.one()
-                count = 1
-            else:
-                payload = maker.batch(scenario.batch, resend=scenario.resend)
-                count = len(payload)
-            body = json.dumps(payload)
+            request, items = prepared.pop() if prepared else build()
             started = time.perf_counter()
             try:
-                if scenario.batch == 0:
-                    conn.request("GET", "/healthz")
-                else:
-                    conn.request("POST", "/xapi/statements", body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                ok = response.status == 200
-                problem = f"HTTP {response.status} {data[:120]!r}"
-            except (OSError, http.client.HTTPException) as exc:
+                status, response = exchange(port, request)
+                ok = status == 200
+                body = response.partition(b"\r\n\r\n")[2]
+                problem = f"HTTP {status} {body[:120]!r}"
+            except OSError as exc:
                 ok, problem = False, type(exc).__name__
-                conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
             took_ms = (time.perf_counter() - started) * 1000
             with lock:
                 if ok:
                     result.latencies_ms.append(took_ms)
-                    outcome.statements += count
-                    items = payload if isinstance(payload, list) else [payload]
+                    outcome.statements += len(items)
                     outcome.ids.update(item["id"] for item in items)
                 else:
                     result.errors += 1
                     if len(result.error_samples) < 3:
                         result.error_samples.append(problem)
-        conn.close()
 
     threads = [
         threading.Thread(target=worker, args=(n,), daemon=True) for n in range(scenario.clients)
     ]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
+    ready.wait()
     for thread in threads:
         thread.join(timeout=time_limit + 60)
-    result.elapsed_s = time.perf_counter() - started
+    result.elapsed_s = time.perf_counter() - clock["wall"]
+    outcome.client_cpu_ms = (time.process_time() - clock["cpu"]) * 1000
     return outcome
 
 
 def print_table(outcomes: list[Outcome], meta: dict) -> None:
     header = (
         f"{'scenario':<34} {'requests':>8} {'stmts':>7} {'errors':>6} {'req/s':>8} "
-        f"{'stmts/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        f"{'stmts/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'client CPU':>10}"
     )
     print()
     print(
@@ -300,7 +336,7 @@ def print_table(outcomes: list[Outcome], meta: dict) -> None:
         print(
             f"{r.label:<34} {r.requests:>8} {o.statements:>7} {r.errors:>6} {rate:>8.1f} "
             f"{stmt_rate:>8.1f} {r.percentile(50):>7.1f} {r.percentile(95):>7.1f} "
-            f"{r.percentile(99):>7.1f}"
+            f"{r.percentile(99):>7.1f} {o.client_cpu_ms / max(r.requests, 1):>7.2f} ms"
         )
         if r.error_samples:
             print(f"{'':<34} errors, e.g.: {'; '.join(r.error_samples)}")
@@ -461,6 +497,8 @@ def main() -> int:
                             "p50_ms": o.result.percentile(50),
                             "p95_ms": o.result.percentile(95),
                             "p99_ms": o.result.percentile(99),
+                            "client_cpu_ms_per_request": o.client_cpu_ms
+                            / max(o.result.requests, 1),
                         }
                         for o in outcomes
                     ],

@@ -10,6 +10,7 @@ learner's own city's courses, or national courses the city adopted") inside the 
 """
 
 import datetime
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -187,33 +188,73 @@ def content_for_lessons(
 
 
 # The write path asks for the same few lessons thousands of times a minute; each process
-# keeps the answer briefly. Publishing or unpublishing any page clears this process's copy
-# at once (apps.py); other processes follow within CONTENT_CACHE_SECONDS. A criteria
-# change is applied to earlier results by recompute_completions anyway.
-CONTENT_CACHE_SECONDS = 5.0
+# keeps the answer. Publishing, unpublishing or deleting any page clears this process's
+# copy at once and, once committed, bumps a generation number in the shared cache: every
+# process reads that number at most once a second and drops its copy when it changed. So a
+# publish reaches every process within about a second, and a process recomputes an answer
+# only then or after CONTENT_CACHE_SECONDS (for what no page signal announces: a
+# provider's or a BKPSDM's renamed). With a cache that is not shared between processes
+# (local memory: no REDIS_URL) the generation cannot travel, and answers live only
+# CONTENT_CACHE_LOCAL_SECONDS. A criteria change is applied to earlier results by
+# recompute_completions anyway.
+CONTENT_CACHE_SECONDS = 60.0
+CONTENT_CACHE_LOCAL_SECONDS = 5.0
+CONTENT_CHECK_SECONDS = 1.0
+CONTENT_GENERATION_KEY = "records:content-generation"
 _CONTENT_CACHE_MAX = 2048
 _content_cache: dict[tuple, tuple[float, dict]] = {}
+_content_generation = {"value": None, "checked_until": 0.0}
+_clock = time.monotonic
+
+
+def _shared_cache() -> bool:
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith((".LocMemCache", ".DummyCache"))
 
 
 def content_cache_clear(**_kwargs) -> None:
+    """Forget course structure here now, and everywhere once the change is committed."""
+    from django.core.cache import cache
+    from django.db import transaction
+
     _content_cache.clear()
+
+    def announce():
+        _content_cache.clear()  # a read between the change and its commit saw the old rows
+        cache.set(CONTENT_GENERATION_KEY, uuid.uuid4().hex, None)
+
+    transaction.on_commit(announce)
+
+
+def _content_cache_check(now: float) -> None:
+    if now < _content_generation["checked_until"]:
+        return
+    from django.core.cache import cache
+
+    _content_generation["checked_until"] = now + CONTENT_CHECK_SECONDS
+    generation = cache.get(CONTENT_GENERATION_KEY)
+    if generation != _content_generation["value"]:
+        _content_cache.clear()
+        _content_generation["value"] = generation
 
 
 def content_for_lessons_cached(
     *, lesson_keys: Iterable[uuid.UUID], city_id: int | None
 ) -> dict[uuid.UUID, CourseInfo]:
-    """content_for_lessons, remembered for a few seconds in this process."""
-    import time
-
+    """content_for_lessons, remembered in this process (see above for how long)."""
     key = (city_id, tuple(sorted(set(lesson_keys), key=str)))
-    now = time.monotonic()
+    now = _clock()
+    shared = _shared_cache()
+    if shared:
+        _content_cache_check(now)
     hit = _content_cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
     value = content_for_lessons(lesson_keys=key[1], city_id=city_id)
     if len(_content_cache) >= _CONTENT_CACHE_MAX:
         _content_cache.clear()
-    _content_cache[key] = (now + CONTENT_CACHE_SECONDS, value)
+    ttl = CONTENT_CACHE_SECONDS if shared else CONTENT_CACHE_LOCAL_SECONDS
+    _content_cache[key] = (now + ttl, value)
     return value
 
 

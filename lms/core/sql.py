@@ -16,7 +16,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def _fields(model):
@@ -32,10 +32,11 @@ _AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
 
 def _params(fields, rows) -> list:
+    wrapper = current_connection()
     params = []
     for row in rows:
         for field in fields:
-            params.append(field.get_db_prep_save(getattr(row, field.attname), connection))
+            params.append(field.get_db_prep_save(getattr(row, field.attname), wrapper))
     return params
 
 
@@ -109,7 +110,7 @@ def insert_ignoring_conflicts(model, rows: list, *, then: "Read | None" = None):
     when it finds none). The read sees the table as it was before the insert, which is
     all ``then`` may read: rows of another table."""
     pk = model._meta.pk
-    qn = connection.ops.quote_name
+    qn = current_connection().ops.quote_name
     sql = _insert_sql(model, len(rows), f"ON CONFLICT DO NOTHING RETURNING {qn(pk.column)}")
     params = _params(_fields(model), rows)
     if then is None:
@@ -130,7 +131,7 @@ def insert_ignoring_conflicts(model, rows: list, *, then: "Read | None" = None):
 
 
 def _chained_sql(insert_sql: str, returning: str, then: "Read") -> str:
-    qn = connection.ops.quote_name
+    qn = current_connection().ops.quote_name
     # The read's condition moves into a LEFT JOIN so that the keys come back even when it
     # finds no row.
     return (
@@ -143,7 +144,7 @@ def _chained_sql(insert_sql: str, returning: str, then: "Read") -> str:
 def upsert(model, rows: list, *, unique: tuple[str, ...], update: tuple[str, ...]) -> None:
     """INSERT ... ON CONFLICT (unique) DO UPDATE SET update = excluded.update, for rows
     new and existing alike, in one statement (the caller orders rows: lock order)."""
-    qn = connection.ops.quote_name
+    qn = current_connection().ops.quote_name
     opts = model._meta
     conflict = ", ".join(qn(opts.get_field(name).column) for name in unique)
     updates = ", ".join(

@@ -154,6 +154,19 @@ def test_the_foreign_keys_covered_by_composite_indexes_have_none_of_their_own():
     assert ("learner",) in leading and ("city",) in leading
 
 
+def course_progress(learner, course: uuid.UUID, **extra) -> ActivityProgress:
+    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
+    return ActivityProgress.objects.create(
+        learner=learner,
+        kind=ActivityKind.COURSE,
+        activity_key=course,
+        course_key=course,
+        started_at=now,
+        last_activity_at=now,
+        **extra,
+    )
+
+
 def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
     """On PostgreSQL the statement insert carries the progress read in the same round
     trip; the rows read must be those a separate read gives."""
@@ -162,17 +175,8 @@ def test_a_chained_read_sees_the_rows_as_a_separate_read_does():
     if not sql.can_chain():
         pytest.skip("Only PostgreSQL's WITH may hold an INSERT")
     learner = LearnerFactory()
-    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
     course = uuid.uuid4()
-    ActivityProgress.objects.create(
-        learner=learner,
-        kind=ActivityKind.COURSE,
-        activity_key=course,
-        course_key=course,
-        progress=20,
-        started_at=now,
-        last_activity_at=now,
-    )
+    course_progress(learner, course, progress=20)
     read = sql.rows_of_learner_read(
         ActivityProgress, learner_id=learner.pk, any_of={"course_key": [course]}
     )
@@ -192,17 +196,9 @@ def test_a_chained_read_that_finds_no_row_still_returns_the_inserted_keys():
     if not sql.can_chain():
         pytest.skip("Only PostgreSQL's WITH may hold an INSERT")
     learner = LearnerFactory()
-    now = datetime.datetime(2026, 5, 1, 8, 30, tzinfo=datetime.UTC)
     courses = [uuid.uuid4(), uuid.uuid4()]
     for course in courses:
-        ActivityProgress.objects.create(
-            learner=learner,
-            kind=ActivityKind.COURSE,
-            activity_key=course,
-            course_key=course,
-            started_at=now,
-            last_activity_at=now,
-        )
+        course_progress(learner, course)
     nothing = sql.rows_of_learner_read(
         ActivityProgress, learner_id=learner.pk, any_of={"course_key": [uuid.uuid4()]}
     )

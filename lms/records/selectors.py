@@ -193,7 +193,7 @@ def content_for_lessons(
 # process reads that number at most once a second and drops its copy when it changed. So a
 # publish reaches every process within about a second, and a process recomputes an answer
 # only then or after CONTENT_CACHE_SECONDS (for what no page signal announces: a
-# provider's or a BKPSDM's renamed). With a cache that is not shared between processes
+# provider or a BKPSDM renamed). With a cache that is not shared between processes
 # (local memory: no REDIS_URL) the generation cannot travel, and answers live only
 # CONTENT_CACHE_LOCAL_SECONDS. A criteria change is applied to earlier results by
 # recompute_completions anyway.
@@ -223,7 +223,9 @@ def content_cache_clear(**_kwargs) -> None:
         _content_cache.clear()  # a read between the change and its commit saw the old rows
         cache.set(CONTENT_GENERATION_KEY, uuid.uuid4().hex, None)
 
-    transaction.on_commit(announce)
+    # robust: a cache that fails here must not turn a committed publish into an error
+    # page; the other processes then follow within CONTENT_CACHE_SECONDS.
+    transaction.on_commit(announce, robust=True)
 
 
 def _content_cache_check(now: float) -> None:

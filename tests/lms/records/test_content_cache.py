@@ -129,3 +129,20 @@ def test_a_published_criteria_change_applies_to_the_next_statement(world, clock,
     lesson.save_revision().publish()
     post(learner_client, h5p(setup, 0.5))
     assert ActivityProgress.objects.get(activity_key=key).completed_at is not None
+
+
+def test_a_failing_cache_does_not_turn_a_committed_publish_into_an_error(
+    world, clock, computed, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import caches
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(caches["default"], "set", unreachable)
+    ask(world)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        world.course.viewed.save_revision().publish()
+    assert callbacks  # the announcement ran, failed, and was logged, not raised
+    ask(world)
+    assert len(computed) == 2
